@@ -1,0 +1,64 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "proef",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "proef", targets: ["proef"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
+        .target(name: "ProefCrypto", dependencies: ["CLibCrypto"]),
+        .target(
+            name: "ProefCore",
+            dependencies: ["ProefCrypto", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "ProefStore",
+            dependencies: ["ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "ProefServer",
+            dependencies: [
+                "ProefCore", "ProefStore", "ProefCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
+        .target(
+            name: "ProefCLI",
+            dependencies: [
+                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "proef", dependencies: ["ProefCLI"]),
+
+        .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto"], path: "Tests/ProefTestSupport"),
+        .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
+        .testTarget(name: "ProefCoreTests", dependencies: ["ProefCore", "ProefTestSupport"]),
+        .testTarget(name: "ProefStoreTests", dependencies: ["ProefStore", "ProefTestSupport"]),
+        .testTarget(
+            name: "ProefServerTests",
+            dependencies: [
+                "ProefServer", "ProefTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "ProefCLITests", dependencies: ["ProefCLI", "ProefTestSupport"]),
+    ]
+)

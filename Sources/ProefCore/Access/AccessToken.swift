@@ -1,0 +1,38 @@
+import Foundation
+import ProefCrypto
+
+/// A bearer token as stored: only the SHA-256 of the secret is kept, so a copy of the
+/// database does not hand out working tokens.
+public struct AccessToken: Sendable, Codable, Equatable {
+    /// A public handle for listing and revoking (the secret's first characters are never used for it).
+    public var id: String
+    public var userID: String
+    public var label: String?
+    public var secretHash: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+
+    public func isUsable(at now: Date) -> Bool {
+        revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
+    }
+
+    /// The prefix that marks a Proef token, so secret scanners and people recognise one.
+    public static let secretPrefix = "proef_"
+
+    /// A new random token: 32 bytes from the secure random source, hex-encoded.
+    public static func newSecret() throws -> String {
+        try secretPrefix + Hex.encode(SecureRandom.bytes(32))
+    }
+
+    public static func newID() throws -> String { try "tok_" + Hex.encode(SecureRandom.bytes(8)) }
+
+    /// SHA-256 suffices here, unlike for a BSN: the secret has 256 bits of entropy, so it cannot be guessed from its hash.
+    public static func hash(secret: String) -> String { Hex.encode(SHA256.hash(secret)) }
+}
+
+/// A token just created: the only moment its secret is known.
+public struct IssuedToken: Sendable, Codable, Equatable {
+    public var token: AccessToken
+    public var secret: String
+}

@@ -1,0 +1,66 @@
+/// Everything a principal can ask of Proef, checked against role and scope by `Policy`.
+public enum Action: String, Sendable, Codable, CaseIterable {
+    case readMunicipalities = "municipality.read"
+    case manageMunicipalities = "municipality.manage"
+    case readUsers = "user.read"
+    case manageUsers = "user.manage"
+    case manageTokens = "token.manage"
+    case registerTrial = "trial.register"
+    case readTrial = "trial.read"
+    case manageTrial = "trial.manage"
+    case readAccessLog = "access-log.read"
+}
+
+/// What an action is about, as far as the decision needs it.
+public struct Scope: Sendable, Equatable {
+    public var trial: Trial?
+    public var municipality: String?
+    /// The user whose tokens are being managed.
+    public var user: String?
+
+    public init(trial: Trial? = nil, municipality: String? = nil, user: String? = nil) {
+        self.trial = trial; self.municipality = municipality; self.user = user
+    }
+
+    public static let none = Scope()
+}
+
+/// The role × action × scope matrix, in one place. Pure: no I/O, so it is tested exhaustively.
+public enum Policy {
+    /// nil when allowed; otherwise the reason for refusing.
+    public static func refusal(_ p: Principal, _ action: Action, _ scope: Scope = .none) -> String? {
+        if p.role == .administrator { return nil }
+        switch action {
+        case .readMunicipalities:
+            return nil
+        case .manageMunicipalities, .manageUsers:
+            return "only an administrator may do this"
+        case .readUsers, .readAccessLog:
+            return p.role == .auditor ? nil : "only administrators and auditors may read this"
+        case .manageTokens:
+            return scope.user == p.userID ? nil : "you may only manage your own tokens"
+        case .registerTrial:
+            return p.role == .programmeManager ? nil : "only programme managers and administrators register trials"
+        case .readTrial:
+            guard let trial = scope.trial else { return "no trial given" }
+            return canRead(p, trial) ? nil : "trial '\(trial.id)' is not within your scope"
+        case .manageTrial:
+            guard let trial = scope.trial else { return "no trial given" }
+            guard p.role == .programmeManager else { return "only programme managers and administrators change trials" }
+            return trial.owner == p.userID ? nil : "trial '\(trial.id)' belongs to another programme manager"
+        }
+    }
+
+    public static func allows(_ p: Principal, _ action: Action, _ scope: Scope = .none) -> Bool {
+        refusal(p, action, scope) == nil
+    }
+
+    private static func canRead(_ p: Principal, _ trial: Trial) -> Bool {
+        switch p.role {
+        case .administrator, .auditor: true
+        case .programmeManager: trial.owner == p.userID
+        case .klantmanager: p.municipality.map(trial.municipalities.contains) ?? false
+        case .statistician: trial.statisticians.contains(p.userID)
+        }
+    }
+}

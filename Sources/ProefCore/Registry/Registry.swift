@@ -1,0 +1,244 @@
+import Foundation
+
+/// The registry's use cases: each checks the principal against `Policy`, records refusals in
+/// the access log, applies the domain rules and hands one transaction to the store.
+public struct Registry: Sendable {
+    public let store: any RegistryStore
+    public let clock: @Sendable () -> Date
+
+    public init(store: any RegistryStore, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    // MARK: Authentication and authorisation
+
+    /// The principal behind a bearer token; unknown, expired or revoked tokens are refused and logged.
+    public func authenticate(secret: String?, action: String) async throws -> Principal {
+        guard let secret, !secret.isEmpty else {
+            try await refuse(nil, action: action, target: nil, status: 401, "no bearer token given")
+        }
+        guard let (token, user) = try await store.token(secretHash: AccessToken.hash(secret: secret)) else {
+            try await refuse(nil, action: action, target: nil, status: 401, "the token is not known")
+        }
+        let now = clock()
+        if token.revokedAt != nil {
+            try await refuse(Principal(user, tokenID: token.id), action: action, target: nil, status: 401, "the token has been revoked")
+        }
+        if !token.isUsable(at: now) {
+            try await refuse(Principal(user, tokenID: token.id), action: action, target: nil, status: 401, "the token has expired")
+        }
+        return Principal(user, tokenID: token.id)
+    }
+
+    public func authorize(_ p: Principal, _ action: Action, _ scope: Scope = .none, target: String? = nil) async throws {
+        guard let reason = Policy.refusal(p, action, scope) else { return }
+        try await refuse(p, action: action.rawValue, target: target ?? scope.trial?.id ?? scope.municipality ?? scope.user, status: 403, reason)
+    }
+
+    private func refuse(_ p: Principal?, action: String, target: String?, status: Int, _ reason: String) async throws -> Never {
+        try await store.appendAccessLog(AccessLogEntry(at: clock(), userID: p?.userID, tokenID: p?.tokenID, action: action,
+                                                       target: target, status: status, reason: reason))
+        throw ProefError(status == 401 ? .unauthorized : .forbidden, reason)
+    }
+
+    public func accessLog(as p: Principal, limit: Int = 100) async throws -> [AccessLogEntry] {
+        try await authorize(p, .readAccessLog)
+        return try await store.accessLog(limit: max(1, min(limit, 10_000)))
+    }
+
+    // MARK: Municipalities
+
+    public func addMunicipality(as p: Principal, code: String, name: String) async throws -> Municipality {
+        try await authorize(p, .manageMunicipalities, target: code)
+        guard Municipality.isValidCode(code) else { throw ProefError.invalid("code", "'\(code)' is not a CBS municipality code (GM followed by four digits)") }
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ProefError.invalid("name", "must not be empty") }
+        let m = Municipality(code: code, name: trimmed)
+        try await store.insertMunicipality(m)
+        return m
+    }
+
+    public func municipalities(as p: Principal) async throws -> [Municipality] {
+        try await authorize(p, .readMunicipalities)
+        return try await store.municipalities()
+    }
+
+    // MARK: Users and tokens
+
+    public func addUser(as p: Principal, id: String, name: String, role: Role, municipality: String?) async throws -> User {
+        try await authorize(p, .manageUsers, target: id)
+        try User.validateID(id)
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw ProefError.invalid("name", "must not be empty") }
+        switch (role, municipality) {
+        case (.klantmanager, nil):
+            throw ProefError.invalid("municipality", "a klantmanager is bound to one municipality; give its CBS code")
+        case (.klantmanager, let code?):
+            guard try await store.municipalities().contains(where: { $0.code == code }) else {
+                throw ProefError.invalid("municipality", "no municipality '\(code)'; add it first")
+            }
+        case (_, .some):
+            throw ProefError.invalid("municipality", "only a klantmanager is bound to a municipality, not a \(role.rawValue)")
+        case (_, nil): break
+        }
+        let user = User(id: id, name: name, role: role, municipality: municipality, createdAt: clock())
+        try await store.insertUser(user)
+        return user
+    }
+
+    public func users(as p: Principal) async throws -> [User] {
+        try await authorize(p, .readUsers)
+        return try await store.users()
+    }
+
+    /// Creates a token for `userID`; the secret is returned here once and never stored.
+    public func createToken(as p: Principal, userID: String, label: String?, validFor: TimeInterval?) async throws -> IssuedToken {
+        try await authorize(p, .manageTokens, Scope(user: userID))
+        guard try await store.user(id: userID) != nil else { throw ProefError.notFound("user", userID) }
+        if let validFor, validFor <= 0 { throw ProefError.invalid("expires_in_days", "must be positive") }
+        let now = clock()
+        let secret = try AccessToken.newSecret()
+        let token = AccessToken(id: try AccessToken.newID(), userID: userID, label: label, secretHash: AccessToken.hash(secret: secret),
+                                createdAt: now, expiresAt: validFor.map { now.addingTimeInterval($0) }, revokedAt: nil)
+        try await store.insertToken(token)
+        return IssuedToken(token: token, secret: secret)
+    }
+
+    public func tokens(as p: Principal, userID: String?) async throws -> [AccessToken] {
+        try await authorize(p, .manageTokens, Scope(user: userID ?? (p.role == .administrator ? nil : p.userID)))
+        return try await store.tokens(userID: p.role == .administrator ? userID : p.userID)
+    }
+
+    public func revokeToken(as p: Principal, id: String) async throws -> AccessToken {
+        guard let owner = try await store.tokens(userID: nil).first(where: { $0.id == id })?.userID else {
+            try await authorize(p, .manageTokens, Scope(user: nil), target: id)
+            throw ProefError.notFound("token", id)
+        }
+        try await authorize(p, .manageTokens, Scope(user: owner), target: id)
+        let now = clock()
+        return try await store.updateToken(id: id) { token in
+            if token.revokedAt == nil { token.revokedAt = now }
+        }
+    }
+
+    // MARK: Trials
+
+    /// Registers a protocol as a new draft trial owned by the principal.
+    public func register(as p: Principal, protocolText: String, file: String? = nil) async throws -> Trial {
+        try await authorize(p, .registerTrial)
+        let proto = try ProtocolParser.decode(protocolText, file: file)
+        try await requireKnownMunicipalities(proto)
+        if try await store.trial(id: proto.id) != nil {
+            throw ProefError(.conflict, field: "id", "a trial with id '\(proto.id)' is already registered; amend it instead")
+        }
+        let now = clock()
+        let version = ProtocolVersion(trialID: proto.id, number: 1, protocol: proto, createdAt: now, createdBy: p.userID, reason: nil, frozenAt: nil)
+        let trial = Trial(id: proto.id, title: proto.title, status: .draft, owner: p.userID, municipalities: proto.municipalities,
+                          currentVersion: 1, protocolHash: version.sha256, registeredAt: now)
+        try await store.insertTrial(trial, version: version)
+        return trial
+    }
+
+    public func trials(as p: Principal, filter: TrialFilter = TrialFilter()) async throws -> [Trial] {
+        try await authorize(p, .readMunicipalities)  // any authenticated principal may list what they can see
+        return try await store.trials().filter { filter.matches($0) && Policy.allows(p, .readTrial, Scope(trial: $0)) }
+    }
+
+    public func trial(as p: Principal, id: String) async throws -> Trial {
+        let trial = try await existingTrial(id)
+        try await authorize(p, .readTrial, Scope(trial: trial))
+        return trial
+    }
+
+    public func versions(as p: Principal, trialID: String) async throws -> [ProtocolVersion] {
+        _ = try await trial(as: p, id: trialID)
+        return try await store.versions(trialID: trialID)
+    }
+
+    public func version(as p: Principal, trialID: String, number: Int?) async throws -> ProtocolVersion {
+        let all = try await versions(as: p, trialID: trialID)
+        let wanted = number ?? all.last?.number ?? 0
+        guard let v = all.first(where: { $0.number == wanted }) else { throw ProefError.notFound("version", "\(trialID) v\(wanted)") }
+        return v
+    }
+
+    /// Applies a lifecycle event (lock, open, close). Locking freezes the current protocol version.
+    public func transition(as p: Principal, trialID: String, _ event: TrialStatus.Event) async throws -> Trial {
+        let existing = try await existingTrial(trialID)
+        try await authorize(p, .manageTrial, Scope(trial: existing), target: trialID)
+        let now = clock()
+        return try await store.updateTrial(id: trialID) { trial, current in
+            var t = trial
+            t.status = try trial.status.applying(event)
+            var frozen: ProtocolVersion?
+            switch event {
+            case .lock:
+                t.lockedAt = now
+                var v = current
+                v.frozenAt = now
+                frozen = v
+            case .close: t.closedAt = now
+            case .open: break
+            }
+            return TrialUpdate(trial: t, newVersion: frozen)
+        }
+    }
+
+    /// Adds a new protocol version with a reason. Earlier versions stay readable; after lock the
+    /// new version is frozen at once.
+    public func amend(as p: Principal, trialID: String, protocolText: String, reason: String, file: String? = nil) async throws -> Trial {
+        let existing = try await existingTrial(trialID)
+        try await authorize(p, .manageTrial, Scope(trial: existing), target: trialID)
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw ProefError.invalid("reason", "an amendment needs a reason") }
+        let proto = try ProtocolParser.decode(protocolText, file: file)
+        guard proto.id == trialID else {
+            throw ProefError.invalid("id", "the protocol's id '\(proto.id)' does not match trial '\(trialID)'")
+        }
+        try await requireKnownMunicipalities(proto)
+        let now = clock()
+        return try await store.updateTrial(id: trialID) { trial, current in
+            guard trial.status != .closed else {
+                throw ProefError(.illegalTransition, field: "status", "cannot amend a trial that is closed; a closed trial is final")
+            }
+            let version = ProtocolVersion(trialID: trialID, number: current.number + 1, protocol: proto, createdAt: now, createdBy: p.userID,
+                                          reason: reason, frozenAt: trial.status == .draft ? nil : now)
+            guard version.sha256 != current.sha256 else {
+                throw ProefError(.conflict, field: "protocol", "the amended protocol is identical to version \(current.number)")
+            }
+            var t = trial
+            t.title = proto.title
+            t.municipalities = proto.municipalities
+            t.currentVersion = version.number
+            t.protocolHash = version.sha256
+            return TrialUpdate(trial: t, newVersion: version)
+        }
+    }
+
+    /// Grants a statistician access to a trial's pseudonymised data.
+    public func grant(as p: Principal, trialID: String, statistician: String) async throws -> Trial {
+        let existing = try await existingTrial(trialID)
+        try await authorize(p, .manageTrial, Scope(trial: existing), target: trialID)
+        guard let user = try await store.user(id: statistician) else { throw ProefError.notFound("user", statistician) }
+        guard user.role == .statistician else {
+            throw ProefError.invalid("user", "'\(statistician)' is a \(user.role.rawValue), not a statistician")
+        }
+        return try await store.updateTrial(id: trialID) { trial, _ in
+            var t = trial
+            if !t.statisticians.contains(statistician) { t.statisticians.append(statistician) }
+            return TrialUpdate(trial: t)
+        }
+    }
+
+    private func existingTrial(_ id: String) async throws -> Trial {
+        guard let t = try await store.trial(id: id) else { throw ProefError.notFound("trial", id) }
+        return t
+    }
+
+    private func requireKnownMunicipalities(_ proto: TrialProtocol) async throws {
+        let known = Set(try await store.municipalities().map(\.code))
+        for (i, code) in proto.municipalities.enumerated() where !known.contains(code) {
+            throw ProefError.invalid("municipalities[\(i)]", "municipality '\(code)' is not registered; add it first")
+        }
+    }
+}
