@@ -1,1 +1,4 @@
-print("proef")
+import Foundation
+import ProefCLI
+
+exit(await ProefCommand.run())

@@ -13,6 +13,11 @@ public struct AccessToken: Sendable, Codable, Equatable {
     public var expiresAt: Date?
     public var revokedAt: Date?
 
+    public init(id: String, userID: String, label: String?, secretHash: String, createdAt: Date, expiresAt: Date?, revokedAt: Date?) {
+        self.id = id; self.userID = userID; self.label = label; self.secretHash = secretHash
+        self.createdAt = createdAt; self.expiresAt = expiresAt; self.revokedAt = revokedAt
+    }
+
     public func isUsable(at now: Date) -> Bool {
         revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
     }

@@ -1,0 +1,58 @@
+import Foundation
+import ProefCore
+import ProefStore
+
+/// Works on the database file directly, as the local operator (who holds the file, and so is an administrator).
+public struct LocalClient: ProefClient {
+    let registry: Registry
+    let principal: Principal
+
+    public init(registry: Registry, principal: Principal = .localOperator) {
+        self.registry = registry
+        self.principal = principal
+    }
+
+    static func open(databasePath: String) throws -> LocalClient {
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw ProefError(.notFound, field: "db", "no database at '\(databasePath)'; run 'proef init' first, or pass --db or --server")
+        }
+        let db = try AppDatabase.open(path: databasePath)
+        return LocalClient(registry: Registry(store: SQLiteRegistryStore(db)))
+    }
+
+    public func municipalities() async throws -> [Municipality] { try await registry.municipalities(as: principal) }
+    public func addMunicipality(code: String, name: String) async throws -> Municipality {
+        try await registry.addMunicipality(as: principal, code: code, name: name)
+    }
+    public func users() async throws -> [User] { try await registry.users(as: principal) }
+    public func addUser(id: String, name: String, role: Role, municipality: String?) async throws -> User {
+        try await registry.addUser(as: principal, id: id, name: name, role: role, municipality: municipality)
+    }
+    public func tokens(user: String?) async throws -> [AccessToken] { try await registry.tokens(as: principal, userID: user) }
+    public func createToken(user: String, label: String?, expiresInDays: Double?) async throws -> IssuedToken {
+        try await registry.createToken(as: principal, userID: user, label: label, validFor: expiresInDays.map { $0 * 86_400 })
+    }
+    public func revokeToken(id: String) async throws -> AccessToken { try await registry.revokeToken(as: principal, id: id) }
+    public func accessLog(limit: Int) async throws -> [AccessLogEntry] { try await registry.accessLog(as: principal, limit: limit) }
+
+    public func registerTrial(protocolText: String, file: String?) async throws -> Trial {
+        try await registry.register(as: principal, protocolText: protocolText, file: file)
+    }
+    public func trials(filter: TrialFilter) async throws -> [Trial] { try await registry.trials(as: principal, filter: filter) }
+    public func trial(id: String) async throws -> TrialDetail { try await registry.trialDetail(as: principal, id: id) }
+    public func transition(trialID: String, _ event: TrialStatus.Event) async throws -> Trial {
+        try await registry.transition(as: principal, trialID: trialID, event)
+    }
+    public func amend(trialID: String, protocolText: String, reason: String, file: String?) async throws -> Trial {
+        try await registry.amend(as: principal, trialID: trialID, protocolText: protocolText, reason: reason, file: file)
+    }
+    public func versions(trialID: String) async throws -> [VersionInfo] {
+        try await registry.versions(as: principal, trialID: trialID).map(VersionInfo.init)
+    }
+    public func version(trialID: String, number: Int) async throws -> VersionDetail {
+        VersionDetail(try await registry.version(as: principal, trialID: trialID, number: number))
+    }
+    public func grant(trialID: String, statistician: String) async throws -> Trial {
+        try await registry.grant(as: principal, trialID: trialID, statistician: statistician)
+    }
+}

@@ -1,0 +1,24 @@
+import ProefCore
+
+/// Every CLI command talks to this: the local database (`LocalClient`) or a running service
+/// (`RemoteClient`), with the same results, so output is identical either way.
+public protocol ProefClient: Sendable {
+    func municipalities() async throws -> [Municipality]
+    func addMunicipality(code: String, name: String) async throws -> Municipality
+
+    func users() async throws -> [User]
+    func addUser(id: String, name: String, role: Role, municipality: String?) async throws -> User
+    func tokens(user: String?) async throws -> [AccessToken]
+    func createToken(user: String, label: String?, expiresInDays: Double?) async throws -> IssuedToken
+    func revokeToken(id: String) async throws -> AccessToken
+    func accessLog(limit: Int) async throws -> [AccessLogEntry]
+
+    func registerTrial(protocolText: String, file: String?) async throws -> Trial
+    func trials(filter: TrialFilter) async throws -> [Trial]
+    func trial(id: String) async throws -> TrialDetail
+    func transition(trialID: String, _ event: TrialStatus.Event) async throws -> Trial
+    func amend(trialID: String, protocolText: String, reason: String, file: String?) async throws -> Trial
+    func versions(trialID: String) async throws -> [VersionInfo]
+    func version(trialID: String, number: Int) async throws -> VersionDetail
+    func grant(trialID: String, statistician: String) async throws -> Trial
+}

@@ -1,0 +1,114 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import ProefCore
+import ProefServer
+
+/// Talks to a running service over its `/v1` API with a bearer token; problem+json answers
+/// become the same `ProefError`s the local client throws.
+public struct RemoteClient: ProefClient {
+    let baseURL: URL
+    let token: String
+
+    public init(baseURL: URL, token: String) {
+        self.baseURL = baseURL
+        self.token = token
+    }
+
+    private struct Empty: Encodable {}
+
+    private func send<T: Decodable>(_ method: String, _ path: String, query: [String: String?] = [:], json: (some Encodable)? = Empty?.none,
+                                    text: String? = nil, as: T.Type) async throws -> T {
+        var components = URLComponents(url: baseURL.appendingPathComponent("v1/" + path), resolvingAgainstBaseURL: false)
+        let items = query.compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }.sorted { $0.name < $1.name }
+        if !items.isEmpty { components?.queryItems = items }
+        guard let url = components?.url else { throw ProefError.invalid("server", "cannot form a URL from '\(baseURL)'") }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        if let json {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try APICoding.encoder().encode(json)
+        } else if let text {
+            request.setValue("application/yaml", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(text.utf8)
+        }
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw ProefError(.notFound, field: "server", "cannot reach \(baseURL): \(error.localizedDescription)")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else { throw Self.error(status: status, data: data) }
+        do {
+            return try APICoding.decoder().decode(T.self, from: data)
+        } catch {
+            throw ProefError(.invalidInput, field: "server", "the service's answer could not be read: \(error)")
+        }
+    }
+
+    static func error(status: Int, data: Data) -> ProefError {
+        guard let p = try? APICoding.decoder().decode(Problem.self, from: data) else {
+            return ProefError(.invalidInput, field: "server", "the service answered \(status)")
+        }
+        let kind = ProefError.Kind(rawValue: String(p.type.dropFirst(Problem.typePrefix.count))) ?? (status == 404 ? .notFound : .invalidInput)
+        var message = p.detail
+        if let field = p.field, message.hasPrefix(field + ": ") { message = String(message.dropFirst(field.count + 2)) }
+        return ProefError(kind, field: p.field, message, issues: p.issues ?? [])
+    }
+
+    public func municipalities() async throws -> [Municipality] { try await send("GET", "municipalities", as: [Municipality].self) }
+    public func addMunicipality(code: String, name: String) async throws -> Municipality {
+        try await send("POST", "municipalities", json: ["code": code, "name": name], as: Municipality.self)
+    }
+    public func users() async throws -> [User] { try await send("GET", "users", as: [User].self) }
+    public func addUser(id: String, name: String, role: Role, municipality: String?) async throws -> User {
+        try await send("POST", "users", json: ["id": id, "name": name, "role": role.rawValue, "municipality": municipality], as: User.self)
+    }
+    public func tokens(user: String?) async throws -> [AccessToken] { try await send("GET", "tokens", query: ["user": user], as: [AccessToken].self) }
+    public func createToken(user: String, label: String?, expiresInDays: Double?) async throws -> IssuedToken {
+        struct Body: Encodable { var user: String; var label: String?; var expiresInDays: Double? }
+        return try await send("POST", "tokens", json: Body(user: user, label: label, expiresInDays: expiresInDays), as: IssuedToken.self)
+    }
+    public func revokeToken(id: String) async throws -> AccessToken { try await send("POST", "tokens/\(id)/revoke", as: AccessToken.self) }
+    public func accessLog(limit: Int) async throws -> [AccessLogEntry] {
+        try await send("GET", "access-log", query: ["limit": String(limit)], as: [AccessLogEntry].self)
+    }
+
+    public func registerTrial(protocolText: String, file: String?) async throws -> Trial {
+        do {
+            return try await send("POST", "trials", text: protocolText, as: Trial.self)
+        } catch let e as ProefError {
+            throw Self.naming(file, e)
+        }
+    }
+    public func trials(filter: TrialFilter) async throws -> [Trial] {
+        try await send("GET", "trials", query: ["status": filter.status?.rawValue, "municipality": filter.municipality, "owner": filter.owner], as: [Trial].self)
+    }
+    public func trial(id: String) async throws -> TrialDetail { try await send("GET", "trials/\(id)", as: TrialDetail.self) }
+    public func transition(trialID: String, _ event: TrialStatus.Event) async throws -> Trial {
+        try await send("POST", "trials/\(trialID)/\(event.rawValue)", as: Trial.self)
+    }
+    public func amend(trialID: String, protocolText: String, reason: String, file: String?) async throws -> Trial {
+        do {
+            return try await send("POST", "trials/\(trialID)/amendments", query: ["reason": reason], text: protocolText, as: Trial.self)
+        } catch let e as ProefError {
+            throw Self.naming(file, e)
+        }
+    }
+    public func versions(trialID: String) async throws -> [VersionInfo] { try await send("GET", "trials/\(trialID)/versions", as: [VersionInfo].self) }
+    public func version(trialID: String, number: Int) async throws -> VersionDetail {
+        try await send("GET", "trials/\(trialID)/versions/\(number)", as: VersionDetail.self)
+    }
+    public func grant(trialID: String, statistician: String) async throws -> Trial {
+        try await send("POST", "trials/\(trialID)/statisticians", json: ["user": statistician], as: Trial.self)
+    }
+
+    /// The service does not know the local file name; put it back on the protocol issues.
+    private static func naming(_ file: String?, _ e: ProefError) -> ProefError {
+        guard let file, !e.issues.isEmpty else { return e }
+        return ProefError(e.kind, field: e.field, e.message, issues: e.issues.map { var i = $0; i.file = file; return i })
+    }
+}

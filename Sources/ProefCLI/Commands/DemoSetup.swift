@@ -1,0 +1,49 @@
+import Foundation
+import ProefCore
+import ProefStore
+
+/// A ready-to-explore installation: the municipalities of the example protocols, a user of
+/// each role with a token, and every protocol in the folder registered and locked.
+enum DemoSetup {
+    static let municipalities = [
+        ("GM0344", "Utrecht"), ("GM0014", "Groningen"), ("GM0855", "Tilburg"), ("GM0289", "Wageningen"),
+        ("GM0268", "Nijmegen"), ("GM0150", "Deventer"), ("GM0363", "Amsterdam"), ("GM0599", "Rotterdam"),
+    ]
+
+    static let users: [(id: String, name: String, role: Role, municipality: String?)] = [
+        ("pm", "Programmaregisseur Demo", .programmeManager, nil),
+        ("km.utrecht", "Klantmanager Utrecht", .klantmanager, "GM0344"),
+        ("km.rotterdam", "Klantmanager Rotterdam", .klantmanager, "GM0599"),
+        ("stat", "Onderzoeker Demo", .statistician, nil),
+        ("auditor", "Auditor Demo", .auditor, nil),
+    ]
+
+    static func create(databasePath: String, keyFilePath: String, protocolsFolder: String) async throws -> Registry {
+        for path in [databasePath, databasePath + "-wal", databasePath + "-shm", keyFilePath] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        let setup = try await LocalSetup.initialise(databasePath: databasePath, keyFilePath: keyFilePath, adminID: "admin", adminName: "Administrator")
+        let registry = setup.registry
+        let op = Principal.localOperator
+        for (code, name) in municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }
+        var tokens = [("admin", setup.token.secret)]
+        for u in users {
+            _ = try await registry.addUser(as: op, id: u.id, name: u.name, role: u.role, municipality: u.municipality)
+            tokens.append((u.id, try await registry.createToken(as: op, userID: u.id, label: "demo", validFor: nil).secret))
+        }
+        let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
+        let files = try FileManager.default.contentsOfDirectory(atPath: protocolsFolder).filter { $0.hasSuffix(".yaml") }.sorted()
+        for file in files {
+            let path = (protocolsFolder as NSString).appendingPathComponent(file)
+            let trial = try await registry.register(as: pm, protocolText: try readFile(path), file: path)
+            _ = try await registry.transition(as: pm, trialID: trial.id, .lock)
+            _ = try await registry.grant(as: pm, trialID: trial.id, statistician: "stat")
+        }
+        var text = "demo database \(databasePath): \(files.count) trials registered and locked from \(protocolsFolder)/\n"
+        text += "demo tokens (this database only):\n"
+        for (user, secret) in tokens { text += "  \(user.padding(toLength: 13, withPad: " ", startingAt: 0)) \(secret)\n" }
+        // Written unbuffered: the service runs on and a buffered print would not reach a redirected log.
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return registry
+    }
+}

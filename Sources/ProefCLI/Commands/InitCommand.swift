@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import ProefCore
+import ProefStore
+
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create the database, the key file and the first administrator with a token (printed once).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Id of the first administrator.") var admin = "admin"
+    @Option(help: "Name of the first administrator.") var name = "Administrator"
+
+    func run() async throws {
+        let setup = try await LocalSetup.initialise(databasePath: global.databasePath, keyFilePath: global.keyFilePath,
+                                                   adminID: admin, adminName: name)
+        try Printer(json: global.json).emit(setup.token) {
+            """
+            created database \(global.databasePath) and key file \(global.keyFilePath) (mode 0600)
+            administrator '\(admin)' token (shown once; store it now):
+            \(setup.token.secret)
+            """
+        }
+    }
+}
+
+/// Creating a fresh installation, shared by `init` and `serve --demo`.
+enum LocalSetup {
+    struct Result {
+        var registry: Registry
+        var token: IssuedToken
+    }
+
+    static func initialise(databasePath: String, keyFilePath: String, adminID: String, adminName: String) async throws -> Result {
+        if FileManager.default.fileExists(atPath: databasePath) {
+            throw CLIFailure("database '\(databasePath)' exists already; 'proef init' only creates a new one")
+        }
+        _ = try KeyFile.create(at: keyFilePath)
+        let db = try AppDatabase.open(path: databasePath)
+        let registry = Registry(store: SQLiteRegistryStore(db))
+        let op = Principal.localOperator
+        _ = try await registry.addUser(as: op, id: adminID, name: adminName, role: .administrator, municipality: nil)
+        let token = try await registry.createToken(as: op, userID: adminID, label: "created by proef init", validFor: nil)
+        return Result(registry: registry, token: token)
+    }
+}

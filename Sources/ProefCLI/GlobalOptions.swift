@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+/// Options every command shares: where the data is (a local database or a remote service) and how to print.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file (env PROEF_DB).", valueName: "path"))
+    var db: String?
+
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("File with the service secret (env PROEF_KEY_FILE).", valueName: "path"))
+    var keyFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Work against a running service instead of the local database (env PROEF_SERVER).", valueName: "url"))
+    var server: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (env PROEF_TOKEN).", valueName: "token"))
+    var token: String?
+
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+
+    public init() {}
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    var databasePath: String { db ?? environment["PROEF_DB"] ?? "proef.sqlite" }
+    var keyFilePath: String { keyFile ?? environment["PROEF_KEY_FILE"] ?? "proef.key" }
+    var serverURL: String? { server ?? environment["PROEF_SERVER"] }
+    var bearerToken: String? { token ?? environment["PROEF_TOKEN"] }
+
+    /// The remote client when a server is named, else the local database (which must exist).
+    func client() throws -> any ProefClient {
+        if let serverURL {
+            guard let url = URL(string: serverURL), url.scheme == "http" || url.scheme == "https" else {
+                throw ValidationError("--server: '\(serverURL)' is not an http(s) URL")
+            }
+            guard let bearerToken else { throw ValidationError("--server needs --token (or PROEF_TOKEN)") }
+            return RemoteClient(baseURL: url, token: bearerToken)
+        }
+        return try LocalClient.open(databasePath: databasePath)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A protocol version without its body: what a version history lists.
+public struct VersionInfo: Sendable, Codable, Equatable {
+    public var number: Int
+    public var sha256: String
+    public var createdAt: Date
+    public var createdBy: String
+    public var reason: String?
+    public var frozenAt: Date?
+
+    public init(_ v: ProtocolVersion) {
+        number = v.number; sha256 = v.sha256; createdAt = v.createdAt; createdBy = v.createdBy; reason = v.reason; frozenAt = v.frozenAt
+    }
+}
+
+/// One protocol version in full, with the canonical text its hash is computed over.
+public struct VersionDetail: Sendable, Codable, Equatable {
+    public var trialID: String
+    public var version: VersionInfo
+    public var `protocol`: TrialProtocol
+    public var canonicalJSON: String
+
+    public init(_ v: ProtocolVersion) {
+        trialID = v.trialID; version = VersionInfo(v); self.protocol = v.protocol; canonicalJSON = v.canonicalJSON
+    }
+}
+
+/// A trial with its current protocol and version history, as `trial show` prints it.
+public struct TrialDetail: Sendable, Codable, Equatable {
+    public var trial: Trial
+    public var `protocol`: TrialProtocol
+    public var versions: [VersionInfo]
+}
+
+extension Registry {
+    public func trialDetail(as p: Principal, id: String) async throws -> TrialDetail {
+        let trial = try await trial(as: p, id: id)
+        let versions = try await store.versions(trialID: id)
+        guard let current = versions.first(where: { $0.number == trial.currentVersion }) else {
+            throw ProefError.notFound("version", "\(id) v\(trial.currentVersion)")
+        }
+        return TrialDetail(trial: trial, protocol: current.protocol, versions: versions.map(VersionInfo.init))
+    }
+}

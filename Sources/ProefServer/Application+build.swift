@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import Logging
+import ProefCore
+
+/// Where and how the service listens.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Assembles the router: public routes first, then `/v1` behind the bearer-token check.
+public func buildRouter(registry: Registry) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.get("health") { _, _ in try Response.json(["status": "ok"]) }
+    router.get("openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.text)))
+    }
+    let v1 = router.group("v1").add(middleware: AuthMiddleware(registry: registry))
+    MunicipalityController(registry: registry).addRoutes(to: v1)
+    UserController(registry: registry).addRoutes(to: v1)
+    TrialController(registry: registry).addRoutes(to: v1)
+    return router
+}
+
+public func buildApplication(_ config: ServerConfiguration, registry: Registry, logger: Logger) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(registry: registry),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "proef"),
+        logger: logger
+    )
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import ProefCore
+
+struct MunicipalityRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "municipality"
+    var code: String
+    var name: String
+
+    init(_ m: Municipality) { code = m.code; name = m.name }
+    var domain: Municipality { Municipality(code: code, name: name) }
+}
+
+struct UserRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "user"
+    var id: String
+    var name: String
+    var role: String
+    var municipality: String?
+    var createdAt: Date
+
+    init(_ u: User) { id = u.id; name = u.name; role = u.role.rawValue; municipality = u.municipality; createdAt = u.createdAt }
+
+    func domain() throws -> User {
+        guard let r = Role(rawValue: role) else { throw StoreError("user '\(id)' has an unknown role '\(role)'") }
+        return User(id: id, name: name, role: r, municipality: municipality, createdAt: createdAt)
+    }
+}
+
+struct AccessTokenRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "accessToken"
+    var id: String
+    var userID: String
+    var label: String?
+    var secretHash: String
+    var createdAt: Date
+    var expiresAt: Date?
+    var revokedAt: Date?
+
+    init(_ t: AccessToken) {
+        id = t.id; userID = t.userID; label = t.label; secretHash = t.secretHash
+        createdAt = t.createdAt; expiresAt = t.expiresAt; revokedAt = t.revokedAt
+    }
+
+    var domain: AccessToken {
+        AccessToken(id: id, userID: userID, label: label, secretHash: secretHash, createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt)
+    }
+}
+
+struct TrialRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "trial"
+    var id: String
+    var title: String
+    var status: String
+    var owner: String
+    var municipalities: [String]
+    var currentVersion: Int
+    var protocolHash: String
+    var registeredAt: Date
+    var lockedAt: Date?
+    var closedAt: Date?
+    var statisticians: [String]
+
+    init(_ t: Trial) {
+        id = t.id; title = t.title; status = t.status.rawValue; owner = t.owner; municipalities = t.municipalities
+        currentVersion = t.currentVersion; protocolHash = t.protocolHash; registeredAt = t.registeredAt
+        lockedAt = t.lockedAt; closedAt = t.closedAt; statisticians = t.statisticians
+    }
+
+    func domain() throws -> Trial {
+        guard let s = TrialStatus(rawValue: status) else { throw StoreError("trial '\(id)' has an unknown status '\(status)'") }
+        return Trial(id: id, title: title, status: s, owner: owner, municipalities: municipalities, currentVersion: currentVersion,
+                     protocolHash: protocolHash, registeredAt: registeredAt, lockedAt: lockedAt, closedAt: closedAt, statisticians: statisticians)
+    }
+}
+
+struct ProtocolVersionRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "protocolVersion"
+    var trialID: String
+    var number: Int
+    var canonicalJSON: String
+    var sha256: String
+    var createdAt: Date
+    var createdBy: String
+    var reason: String?
+    var frozenAt: Date?
+
+    init(_ v: ProtocolVersion) {
+        trialID = v.trialID; number = v.number; canonicalJSON = v.canonicalJSON; sha256 = v.sha256
+        createdAt = v.createdAt; createdBy = v.createdBy; reason = v.reason; frozenAt = v.frozenAt
+    }
+
+    /// Rebuilds the version from its canonical JSON and checks the stored hash still matches it.
+    func domain() throws -> ProtocolVersion {
+        let proto: TrialProtocol
+        do {
+            proto = try JSONDecoder().decode(TrialProtocol.self, from: Data(canonicalJSON.utf8))
+        } catch {
+            throw StoreError("protocol version \(trialID) v\(number) cannot be read: \(error)")
+        }
+        let v = ProtocolVersion(trialID: trialID, number: number, protocol: proto, createdAt: createdAt, createdBy: createdBy, reason: reason, frozenAt: frozenAt)
+        guard v.sha256 == sha256, v.canonicalJSON == canonicalJSON else {
+            throw StoreError("protocol version \(trialID) v\(number) does not match its recorded hash \(sha256)")
+        }
+        return v
+    }
+}
+
+struct AccessLogRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "accessLog"
+    var id: Int64?
+    var at: Date
+    var userID: String?
+    var tokenID: String?
+    var action: String
+    var target: String?
+    var status: Int
+    var reason: String
+
+    init(_ e: AccessLogEntry) {
+        at = e.at; userID = e.userID; tokenID = e.tokenID; action = e.action; target = e.target; status = e.status; reason = e.reason
+    }
+
+    var domain: AccessLogEntry {
+        AccessLogEntry(at: at, userID: userID, tokenID: tokenID, action: action, target: target, status: status, reason: reason)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import ProefCore
+
+/// `RegistryStore` over GRDB. Every method is one transaction; constraint violations become
+/// domain conflicts so the edges can answer 409 rather than 500.
+public struct SQLiteRegistryStore: RegistryStore {
+    let db: AppDatabase
+    private var writer: any DatabaseWriter { db.writer }
+
+    public init(_ db: AppDatabase) { self.db = db }
+
+    public func insertMunicipality(_ m: Municipality) async throws {
+        try await write(conflict: ProefError(.conflict, field: "code", "municipality '\(m.code)' already exists")) { db in
+            try MunicipalityRecord(m).insert(db)
+        }
+    }
+
+    public func municipalities() async throws -> [Municipality] {
+        try await writer.read { db in try MunicipalityRecord.order(Column("code")).fetchAll(db).map(\.domain) }
+    }
+
+    public func insertUser(_ u: User) async throws {
+        try await write(conflict: ProefError(.conflict, field: "id", "user '\(u.id)' already exists")) { db in
+            try UserRecord(u).insert(db)
+        }
+    }
+
+    public func users() async throws -> [User] {
+        try await writer.read { db in try UserRecord.order(Column("id")).fetchAll(db).map { try $0.domain() } }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await writer.read { db in try UserRecord.fetchOne(db, key: id)?.domain() }
+    }
+
+    public func insertToken(_ t: AccessToken) async throws {
+        try await write(conflict: ProefError(.conflict, field: "token", "token '\(t.id)' already exists")) { db in
+            try AccessTokenRecord(t).insert(db)
+        }
+    }
+
+    public func tokens(userID: String?) async throws -> [AccessToken] {
+        try await writer.read { db in
+            var q = AccessTokenRecord.order(Column("createdAt"), Column("id"))
+            if let userID { q = q.filter(Column("userID") == userID) }
+            return try q.fetchAll(db).map(\.domain)
+        }
+    }
+
+    public func token(secretHash: String) async throws -> (AccessToken, User)? {
+        try await writer.read { db in
+            guard let t = try AccessTokenRecord.filter(Column("secretHash") == secretHash).fetchOne(db),
+                  let u = try UserRecord.fetchOne(db, key: t.userID) else { return nil }
+            return (t.domain, try u.domain())
+        }
+    }
+
+    public func updateToken(id: String, _ change: @Sendable (inout AccessToken) throws -> Void) async throws -> AccessToken {
+        try await writer.write { db in
+            guard let record = try AccessTokenRecord.fetchOne(db, key: id) else { throw ProefError.notFound("token", id) }
+            var token = record.domain
+            try change(&token)
+            try AccessTokenRecord(token).update(db)
+            return token
+        }
+    }
+
+    public func insertTrial(_ trial: Trial, version: ProtocolVersion) async throws {
+        try await write(conflict: ProefError(.conflict, field: "id", "a trial with id '\(trial.id)' is already registered")) { db in
+            try TrialRecord(trial).insert(db)
+            try ProtocolVersionRecord(version).insert(db)
+        }
+    }
+
+    public func trials() async throws -> [Trial] {
+        try await writer.read { db in try TrialRecord.order(Column("registeredAt"), Column("id")).fetchAll(db).map { try $0.domain() } }
+    }
+
+    public func trial(id: String) async throws -> Trial? {
+        try await writer.read { db in try TrialRecord.fetchOne(db, key: id)?.domain() }
+    }
+
+    public func versions(trialID: String) async throws -> [ProtocolVersion] {
+        try await writer.read { db in
+            try ProtocolVersionRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    public func updateTrial(id: String, _ change: @Sendable (Trial, ProtocolVersion) throws -> TrialUpdate) async throws -> Trial {
+        try await writer.write { db in
+            guard let record = try TrialRecord.fetchOne(db, key: id) else { throw ProefError.notFound("trial", id) }
+            let trial = try record.domain()
+            guard let current = try ProtocolVersionRecord.fetchOne(db, key: ["trialID": id, "number": trial.currentVersion])?.domain() else {
+                throw StoreError("trial '\(id)' has no protocol version \(trial.currentVersion)")
+            }
+            let update = try change(trial, current)
+            if let v = update.newVersion {
+                // Either the current version being frozen at lock, or a new amendment.
+                try ProtocolVersionRecord(v).save(db)
+            }
+            try TrialRecord(update.trial).update(db)
+            return update.trial
+        }
+    }
+
+    public func appendAccessLog(_ e: AccessLogEntry) async throws {
+        try await writer.write { db in try AccessLogRecord(e).insert(db) }
+    }
+
+    public func accessLog(limit: Int) async throws -> [AccessLogEntry] {
+        try await writer.read { db in
+            try AccessLogRecord.order(Column("id").desc).limit(limit).fetchAll(db).map(\.domain)
+        }
+    }
+
+    /// Runs one write transaction, turning a uniqueness or key violation into `conflict`.
+    private func write(conflict: ProefError, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        do {
+            try await writer.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw conflict
+        }
+    }
+}
