@@ -44,6 +44,10 @@ struct ProtocolChecker {
         if d.enrolmentStart < d.registered { report("dates.enrolment_start", "enrolment starts (\(d.enrolmentStart)) before the trial is registered (\(d.registered))") }
         if d.enrolmentEnd < d.enrolmentStart { report("dates.enrolment_end", "enrolment ends (\(d.enrolmentEnd)) before it starts (\(d.enrolmentStart))") }
         if d.followUpEnd < d.enrolmentEnd { report("dates.follow_up_end", "follow-up ends (\(d.followUpEnd)) before enrolment ends (\(d.enrolmentEnd))") }
+        let lastFinalWave = d.enrolmentEnd.adding(months: p.followUpMonths)
+        if d.followUpEnd < lastFinalWave {
+            report("dates.follow_up_end", "follow-up ends (\(d.followUpEnd)) before the last client enrolled (\(d.enrolmentEnd)) completes \(p.followUpMonths) months (\(lastFinalWave))")
+        }
         if p.targetSampleSize < 2 { report("target_sample_size", "must be at least 2, not \(p.targetSampleSize)") }
         if p.followUpMonths < 0 || p.followUpMonths > 240 { report("follow_up_months", "must be between 0 and 240 months, not \(p.followUpMonths)") }
         if !AllocationVersion.supported.contains(p.allocationVersion) {
@@ -52,6 +56,7 @@ struct ProtocolChecker {
         for (i, other) in p.conflictsWith.enumerated() {
             if !Identifier.isSlug(other) { report("conflicts_with[\(i)]", "'\(other)' is not a valid trial id") }
             if other == p.id { report("conflicts_with[\(i)]", "a trial cannot conflict with itself") }
+            if p.conflictsWith[..<i].contains(other) { report("conflicts_with[\(i)]", "'\(other)' is listed twice") }
         }
     }
 
@@ -137,7 +142,11 @@ struct ProtocolChecker {
         if d.type == .minimisation {
             if d.factors.isEmpty { report("design.factors", "minimisation needs at least one factor") }
             if let pr = d.randomElement {
-                if !(pr > 0 && pr <= 1) { report("design.random_element", "must be a probability above 0 and at most 1, not \(pr)") }
+                // At 1 the next arm is predictable (no concealment); at or below 1/arms it favours imbalance.
+                let floor = 1.0 / Double(max(p.arms.count, 2))
+                if !(pr > floor && pr < 1) {
+                    report("design.random_element", "must lie above \(floor) (1 / number of arms) and below 1, not \(pr)")
+                }
             } else {
                 report("design.random_element", "minimisation needs a random element, e.g. 0.8")
             }
@@ -216,6 +225,8 @@ struct ProtocolChecker {
                 report("analysis.covariates[\(i)]", "'\(name)' is not a declared covariate")
                 continue
             }
+            if a.covariates[..<i].contains(name) { report("analysis.covariates[\(i)]", "'\(name)' is listed twice") }
+            if !c.required { report("analysis.covariates[\(i)]", "'\(name)' must be a required covariate, so no client lacks a value to adjust for") }
             if c.type == .date { report("analysis.covariates[\(i)]", "date covariate '\(name)' cannot adjust an estimate") }
         }
         switch a.estimator {

@@ -65,7 +65,7 @@ enum ProtocolReader {
         let strata = r.strings(f, "strata")
         let factors = r.sequence(f, "factors").compactMap { readFactor($0.node, path: $0.path, &r) }
         let randomElement = r.double(f, "random_element", required: false)
-        let clusterUnit: TrialProtocol.ClusterUnit? = f.values["cluster_unit"] == nil ? nil : r.enumeration(f, "cluster_unit")
+        let clusterUnit: TrialProtocol.ClusterUnit? = f.values["cluster_unit"].map(YAMLFieldReader.isNull) ?? true ? nil : r.enumeration(f, "cluster_unit")
         guard let type else { return nil }
         return .init(type: type, blockSizes: blockSizes, strata: strata, factors: factors, randomElement: randomElement, clusterUnit: clusterUnit)
     }

@@ -1,0 +1,35 @@
+import Foundation
+import ProefCore
+import ProefTestSupport
+import Testing
+
+@Suite struct PolicyTests {
+    static let trial = Trial(id: "t1", title: "T", status: .locked, owner: "pm", municipalities: ["GM0344", "GM0014"], currentVersion: 1,
+                             protocolHash: "x", registeredAt: Date(timeIntervalSince1970: 0), statisticians: ["stat"])
+
+    /// Who may read trial t1: its owner, klantmanagers of its municipalities, its statistician, admin and auditor.
+    @Test("reading a trial follows role and scope", arguments: [
+        (Fixtures.admin, true), (Fixtures.auditor, true), (Fixtures.pm, true), (Fixtures.otherPM, false),
+        (Fixtures.kmUtrecht, true), (Fixtures.kmRotterdam, false), (Fixtures.statistician, true), (Fixtures.otherStatistician, false),
+    ])
+    func readTrial(p: Principal, allowed: Bool) {
+        #expect(Policy.allows(p, .readTrial, Scope(trial: Self.trial)) == allowed)
+    }
+
+    @Test("only the owner and administrators change a trial", arguments: Fixtures.everyone)
+    func manageTrial(p: Principal) {
+        #expect(Policy.allows(p, .manageTrial, Scope(trial: Self.trial)) == (p.userID == "pm" || p.role == .administrator))
+    }
+
+    @Test("role-only actions", arguments: Fixtures.everyone)
+    func roleActions(p: Principal) {
+        #expect(Policy.allows(p, .manageMunicipalities) == (p.role == .administrator))
+        #expect(Policy.allows(p, .manageUsers) == (p.role == .administrator))
+        #expect(Policy.allows(p, .readUsers) == (p.role == .administrator || p.role == .auditor))
+        #expect(Policy.allows(p, .readAccessLog) == (p.role == .administrator || p.role == .auditor))
+        #expect(Policy.allows(p, .registerTrial) == (p.role == .administrator || p.role == .programmeManager))
+        #expect(Policy.allows(p, .readMunicipalities))
+        #expect(Policy.allows(p, .manageTokens, Scope(user: p.userID)))
+        #expect(Policy.allows(p, .manageTokens, Scope(user: "someone-else")) == (p.role == .administrator))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import ProefCore
+import ProefStore
+
+/// Shared test fixtures: the repository's example protocols and a registry on an in-memory
+/// database with a user of every role.
+public enum Fixtures {
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let protocolsFolder = repositoryRoot.appendingPathComponent("Protocols")
+
+    public static func protocolText(_ name: String) -> String {
+        let url = protocolsFolder.appendingPathComponent(name + ".yaml")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { fatalError("missing fixture \(url.path)") }
+        return text
+    }
+
+    public static let utrecht = "utrecht-weten-wat-werkt"
+    public static let cluster = "vaste-klantmanager"
+    public static let tegenprestatie = "tegenprestatie"
+    public static let allProtocols = [utrecht, cluster, tegenprestatie]
+
+    public static let municipalities = [
+        ("GM0344", "Utrecht"), ("GM0014", "Groningen"), ("GM0855", "Tilburg"), ("GM0289", "Wageningen"),
+        ("GM0268", "Nijmegen"), ("GM0150", "Deventer"), ("GM0363", "Amsterdam"), ("GM0599", "Rotterdam"),
+    ]
+
+    public static let admin = Principal(userID: "admin", role: .administrator, municipality: nil)
+    public static let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
+    public static let otherPM = Principal(userID: "pm2", role: .programmeManager, municipality: nil)
+    public static let kmUtrecht = Principal(userID: "km.utrecht", role: .klantmanager, municipality: "GM0344")
+    public static let kmRotterdam = Principal(userID: "km.rotterdam", role: .klantmanager, municipality: "GM0599")
+    public static let statistician = Principal(userID: "stat", role: .statistician, municipality: nil)
+    public static let otherStatistician = Principal(userID: "stat2", role: .statistician, municipality: nil)
+    public static let auditor = Principal(userID: "auditor", role: .auditor, municipality: nil)
+    public static let everyone = [admin, pm, otherPM, kmUtrecht, kmRotterdam, statistician, otherStatistician, auditor]
+}
+
+/// A clock tests can move.
+public final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = start }
+
+    public var now: Date { lock.withLock { current } }
+    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// A registry on a fresh in-memory database with every fixture municipality and user.
+public struct TestRegistry {
+    public let registry: Registry
+    public let database: AppDatabase
+    public let clock: TestClock
+
+    public init(registerProtocols: [String] = []) async throws {
+        let clock = TestClock()
+        database = try AppDatabase.inMemory()
+        registry = Registry(store: SQLiteRegistryStore(database), clock: { clock.now })
+        self.clock = clock
+        let op = Principal.localOperator
+        for (code, name) in Fixtures.municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }
+        for p in Fixtures.everyone {
+            _ = try await registry.addUser(as: op, id: p.userID, name: "User \(p.userID)", role: p.role, municipality: p.municipality)
+        }
+        for name in registerProtocols {
+            _ = try await registry.register(as: Fixtures.pm, protocolText: Fixtures.protocolText(name))
+        }
+    }
+
+    /// A token for a fixture user, for HTTP tests.
+    public func token(for p: Principal) async throws -> String {
+        try await registry.createToken(as: .localOperator, userID: p.userID, label: nil, validFor: nil).secret
+    }
+}
