@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "ProefServer", "ProefTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "ProefCLITests", dependencies: ["ProefCLI", "ProefTestSupport"]),

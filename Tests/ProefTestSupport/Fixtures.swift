@@ -47,7 +47,7 @@ public final class TestClock: @unchecked Sendable {
 }
 
 /// A registry on a fresh in-memory database with every fixture municipality and user.
-public struct TestRegistry {
+public struct TestRegistry: Sendable {
     public let registry: Registry
     public let database: AppDatabase
     public let clock: TestClock

@@ -12,6 +12,12 @@ public struct AccessLogEntry: Sendable, Codable, Equatable {
     public var status: Int
     public var reason: String
 
+    enum CodingKeys: String, CodingKey {
+        case at, action, target, status, reason
+        // Spelled so that the API's snake_case conversion round-trips (user_id <-> userId).
+        case userID = "userId", tokenID = "tokenId"
+    }
+
     public init(at: Date, userID: String?, tokenID: String?, action: String, target: String?, status: Int, reason: String) {
         self.at = at; self.userID = userID; self.tokenID = tokenID; self.action = action; self.target = target
         self.status = status; self.reason = reason

@@ -18,6 +18,21 @@ public struct AccessToken: Sendable, Codable, Equatable {
         self.createdAt = createdAt; self.expiresAt = expiresAt; self.revokedAt = revokedAt
     }
 
+    /// The hash stays in the store: it is never part of an API answer.
+    enum CodingKeys: String, CodingKey {
+        case id, label, createdAt, expiresAt, revokedAt
+        // Spelled so that the API's snake_case conversion round-trips (user_id <-> userId).
+        case userID = "userId"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), userID: try c.decode(String.self, forKey: .userID),
+                  label: try c.decodeIfPresent(String.self, forKey: .label), secretHash: "",
+                  createdAt: try c.decode(Date.self, forKey: .createdAt), expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt),
+                  revokedAt: try c.decodeIfPresent(Date.self, forKey: .revokedAt))
+    }
+
     public func isUsable(at now: Date) -> Bool {
         revokedAt == nil && (expiresAt.map { now < $0 } ?? true)
     }

@@ -21,6 +21,12 @@ public struct VersionDetail: Sendable, Codable, Equatable {
     public var `protocol`: TrialProtocol
     public var canonicalJSON: String
 
+    enum CodingKeys: String, CodingKey {
+        case version, `protocol`
+        // Spelled so that the API's snake_case conversion round-trips (trial_id <-> trialId).
+        case trialID = "trialId", canonicalJSON = "canonicalJson"
+    }
+
     public init(_ v: ProtocolVersion) {
         trialID = v.trialID; version = VersionInfo(v); self.protocol = v.protocol; canonicalJSON = v.canonicalJSON
     }

@@ -32,8 +32,11 @@ extension Response {
 extension Request {
     /// The body as bytes, refusing more than the context allows (413).
     mutating func bodyBytes(context: AppRequestContext) async throws -> [UInt8] {
-        let buffer = try await collectBody(upTo: context.maxUploadSize)
-        return Array(buffer.readableBytesView)
+        do {
+            return Array(try await collectBody(upTo: context.maxUploadSize).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge, message: "the request body is larger than the limit of \(context.maxUploadSize / 1_048_576) MiB")
+        }
     }
 
     /// The media type without parameters, lower-cased.

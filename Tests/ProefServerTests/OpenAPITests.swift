@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ProefServer
+import ProefTestSupport
+import Testing
+import Yams
+
+@Suite struct OpenAPITests {
+    static let methods = ["get", "put", "post", "delete", "patch", "head", "options"]
+
+    /// (METHOD, /path/{param}) for every operation in the document.
+    static func documentedOperations() throws -> Set<String> {
+        let doc = try #require(try Yams.load(yaml: OpenAPIDocument.text) as? [String: Any])
+        let paths = try #require(doc["paths"] as? [String: Any])
+        var ops = Set<String>()
+        for (path, item) in paths {
+            for (key, _) in (item as? [String: Any]) ?? [:] where methods.contains(key) {
+                ops.insert("\(key.uppercased()) \(path)")
+            }
+        }
+        return ops
+    }
+
+    /// The router's routes in OpenAPI's spelling: `:id` becomes `{id}`.
+    static func routedOperations() async throws -> Set<String> {
+        let service = try await TestService(registerProtocols: [])
+        let router = buildRouter(registry: service.t.registry)
+        return Set(router.routes.map { route in
+            let path = "/" + route.path.description.split(separator: "/").map { part in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+            return "\(route.method.rawValue) \(path)"
+        })
+    }
+
+    @Test("the OpenAPI document describes exactly the routes the service has")
+    func matchesRoutes() async throws {
+        let documented = try Self.documentedOperations()
+        let routed = try await Self.routedOperations()
+        #expect(routed.count > 15)
+        #expect(routed.subtracting(documented).sorted() == [], "routes missing from openapi.yaml")
+        #expect(documented.subtracting(routed).sorted() == [], "documented operations the service lacks")
+    }
+
+    @Test("the document is OpenAPI 3.1, served as is, and every operation names its errors as problem+json")
+    func served() async throws {
+        let doc = try #require(try Yams.load(yaml: OpenAPIDocument.text) as? [String: Any])
+        #expect((doc["openapi"] as? String)?.hasPrefix("3.1") == true)
+        let service = try await TestService(registerProtocols: [])
+        try await service.run { client in
+            let r = try await client.call(.get, "/openapi.yaml")
+            #expect(r.status.code == 200 && r.text == OpenAPIDocument.text)
+            #expect(try await client.call(.get, "/health").status.code == 200)
+        }
+        #expect(OpenAPIDocument.text.contains("application/problem+json"))
+    }
+}
