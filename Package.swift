@@ -60,6 +60,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "ProefCLITests", dependencies: ["ProefCLI", "ProefTestSupport"]),
+        .testTarget(
+            name: "ProefCLITests",
+            dependencies: ["ProefCLI", "ProefTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ]
 )

@@ -26,7 +26,8 @@ enum Migrations {
             t.primaryKey("id", .text)
             t.column("title", .text).notNull()
             t.column("status", .text).notNull()
-            t.column("owner", .text).notNull().references("user")
+            // A user id, or "local" for the operator working on the file (see Principal.localOperator).
+            t.column("owner", .text).notNull()
             t.column("municipalities", .jsonText).notNull()
             t.column("currentVersion", .integer).notNull()
             t.column("protocolHash", .text).notNull()

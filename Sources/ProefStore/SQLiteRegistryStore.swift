@@ -114,11 +114,12 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
-    /// Runs one write transaction, turning a uniqueness or key violation into `conflict`.
+    /// Runs one write transaction, turning a duplicate key into `conflict`; other failures stay internal errors.
     private func write(conflict: ProefError, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await writer.write(body)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+        } catch let error as DatabaseError
+                    where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw conflict
         }
     }
