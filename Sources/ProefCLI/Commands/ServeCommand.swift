@@ -12,7 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
-    @Flag(help: "Start on a fresh demo database with the example protocols from --protocols and demo users, printing their tokens.")
+    @Flag(help: "Start on a fresh demo database (proef-demo.sqlite, recreated each start) with the protocols from --protocols and a user of each role, printing their tokens.")
     var demo = false
     @Option(help: "Folder of example protocols for --demo.") var protocols = "Protocols"
 
@@ -21,7 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let registry: Registry
         if demo {
-            registry = try await DemoSetup.create(databasePath: global.databasePath, keyFilePath: global.keyFilePath, protocolsFolder: protocols)
+            // The demo keeps its own files, so it never replaces a real database in the same folder.
+            registry = try await DemoSetup.create(databasePath: global.db ?? "proef-demo.sqlite", keyFilePath: global.keyFile ?? "proef-demo.key",
+                                                  protocolsFolder: protocols)
         } else {
             guard FileManager.default.fileExists(atPath: global.databasePath) else {
                 throw CLIFailure("no database at '\(global.databasePath)'; run 'proef init' first, or 'proef serve --demo'")
