@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import ProefCore
+import ProefStore
 
 /// Options every command shares: where the data is (a local database or a remote service) and how to print.
 public struct GlobalOptions: ParsableArguments {
@@ -36,6 +38,11 @@ public struct GlobalOptions: ParsableArguments {
             guard let bearerToken else { throw ValidationError("--server needs --token (or PROEF_TOKEN)") }
             return RemoteClient(baseURL: url, token: bearerToken)
         }
-        return try LocalClient.open(databasePath: databasePath)
+        return try LocalClient.open(databasePath: databasePath, keyring: keyring())
+    }
+
+    /// The service keys from the key file (or PROEF_SECRET); the log is named by PROEF_LOG_NAME.
+    func keyring() throws -> Keyring {
+        try KeyFile.load(path: keyFilePath).keyring(logName: environment["PROEF_LOG_NAME"] ?? KeyFile.defaultLogName)
     }
 }

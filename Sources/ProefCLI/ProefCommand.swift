@@ -9,7 +9,8 @@ public struct ProefCommand: AsyncParsableCommand {
         commandName: "proef",
         abstract: "Randomised trials of social-welfare practice: register, enrol, audit, analyse.",
         subcommands: [
-            InitCommand.self, ServeCommand.self, ProtocolCommand.self, TrialCommand.self,
+            InitCommand.self, ServeCommand.self, ProtocolCommand.self, TrialCommand.self, EnrolCommand.self, EnrolmentCommand.self,
+            AuditCommand.self, VerifyCommand.self, ReceiptCommand.self,
             MunicipalityCommand.self, UserCommand.self, TokenCommand.self, AccessLogCommand.self,
         ]
     )

@@ -22,10 +22,12 @@ public func buildRouter(registry: Registry) -> Router<AppRequestContext> {
     router.get("openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.text)))
     }
+    AuditController(registry: registry).addRoutes(to: router.group("v1/public"))
     let v1 = router.group("v1").add(middleware: AuthMiddleware(registry: registry))
     MunicipalityController(registry: registry).addRoutes(to: v1)
     UserController(registry: registry).addRoutes(to: v1)
     TrialController(registry: registry).addRoutes(to: v1)
+    EnrolmentController(registry: registry).addRoutes(to: v1)
     return router
 }
 

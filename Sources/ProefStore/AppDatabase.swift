@@ -34,6 +34,7 @@ public final class AppDatabase: Sendable {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1-registry", migrate: Migrations.v1Registry)
+        m.registerMigration("v2-enrolment-and-audit-log", migrate: Migrations.v2EnrolmentAndAuditLog)
         return m
     }
 }

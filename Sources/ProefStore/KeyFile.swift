@@ -1,4 +1,5 @@
 import Foundation
+import ProefCore
 import ProefCrypto
 
 /// The service's master secret, kept outside the database in a file only its owner can read
@@ -47,4 +48,13 @@ public struct KeyFile: Sendable {
     public func subkey(_ purpose: String) -> [UInt8] {
         HMACSHA256.authenticationCode(key: masterSecret, message: "proef/" + purpose)
     }
+}
+
+extension KeyFile {
+    /// The service's keys, derived from this secret. `logName` names the log and its signing key.
+    public func keyring(logName: String = KeyFile.defaultLogName) throws -> Keyring {
+        try Keyring(logName: logName, derive: subkey)
+    }
+
+    public static let defaultLogName = "proef"
 }

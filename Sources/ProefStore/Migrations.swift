@@ -35,6 +35,7 @@ enum Migrations {
             t.column("lockedAt", .datetime)
             t.column("closedAt", .datetime)
             t.column("statisticians", .jsonText).notNull()
+            t.column("conflictsWith", .jsonText).notNull()
         }
         try db.create(table: "protocolVersion") { t in
             t.column("trialID", .text).notNull().references("trial")
@@ -64,6 +65,81 @@ enum Migrations {
             t.column("target", .text)
             t.column("status", .integer).notNull()
             t.column("reason", .text).notNull()
+        }
+    }
+
+    static func v2EnrolmentAndAuditLog(_ db: Database) throws {
+        try db.create(table: "logEntry") { t in
+            t.column("trialID", .text).notNull().references("trial")
+            t.column("idx", .integer).notNull()
+            t.column("entry", .text).notNull()
+            t.column("leafHash", .blob).notNull()
+            t.primaryKey(["trialID", "idx"])
+        }
+        try db.create(table: "merkleNode") { t in
+            t.column("trialID", .text).notNull()
+            t.column("level", .integer).notNull()
+            t.column("idx", .integer).notNull()
+            t.column("hash", .blob).notNull()
+            t.primaryKey(["trialID", "level", "idx"])
+        }
+        try db.create(table: "checkpoint") { t in
+            t.column("trialID", .text).notNull()
+            t.column("size", .integer).notNull()
+            t.column("rootHash", .blob).notNull()
+            t.column("note", .text).notNull()
+            t.primaryKey(["trialID", "size"])
+        }
+        // The log is append-only: the database refuses to change or remove what was appended.
+        for table in ["logEntry", "merkleNode", "checkpoint"] {
+            try db.execute(sql: """
+                CREATE TRIGGER \(table)_append_only_update BEFORE UPDATE ON \(table)
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER \(table)_append_only_delete BEFORE DELETE ON \(table)
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
+        try db.create(table: "trialSecret") { t in
+            t.primaryKey("trialID", .text).references("trial")
+            t.column("sealedSeed", .jsonText).notNull()
+            t.column("allocationState", .jsonText).notNull()
+        }
+        try db.create(table: "enrolment") { t in
+            t.column("trialID", .text).notNull().references("trial")
+            t.column("number", .integer).notNull()
+            t.column("pseudonym", .text).notNull()
+            t.column("logPseudonym", .text).notNull()
+            t.column("municipality", .text).notNull()
+            t.column("enrolledAt", .datetime).notNull()
+            t.column("enrolledOn", .text).notNull()
+            t.column("enrolledBy", .text).notNull()
+            t.column("sequence", .integer).notNull()
+            t.column("arm", .text).notNull()
+            t.column("factors", .jsonText).notNull()
+            t.column("cluster", .text)
+            t.column("covariates", .jsonText).notNull()
+            t.column("logIndex", .integer).notNull()
+            t.column("receivedArm", .text)
+            t.column("receivedRecordedAt", .datetime)
+            t.column("invalidReason", .text)
+            t.column("invalidatedBy", .text)
+            t.column("invalidatedAt", .datetime)
+            t.primaryKey(["trialID", "number"])
+            t.uniqueKey(["trialID", "pseudonym"])
+        }
+        try db.execute(sql: """
+            CREATE TRIGGER enrolment_no_delete BEFORE DELETE ON enrolment
+            BEGIN SELECT RAISE(ABORT, 'enrolments are never deleted; mark them invalid'); END;
+            CREATE TRIGGER enrolment_allocation_fixed BEFORE UPDATE OF arm, pseudonym, number, sequence ON enrolment
+            BEGIN SELECT RAISE(ABORT, 'an allocation is never changed'); END;
+            """)
+        try db.create(table: "screening") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("trialID", .text).notNull().references("trial").indexed()
+            t.column("at", .datetime).notNull()
+            t.column("municipality", .text).notNull()
+            t.column("outcome", .text).notNull()
+            t.column("rule", .text)
         }
     }
 }

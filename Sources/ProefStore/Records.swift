@@ -60,17 +60,20 @@ struct TrialRecord: Codable, FetchableRecord, PersistableRecord {
     var lockedAt: Date?
     var closedAt: Date?
     var statisticians: [String]
+    var conflictsWith: [String]
 
     init(_ t: Trial) {
         id = t.id; title = t.title; status = t.status.rawValue; owner = t.owner; municipalities = t.municipalities
         currentVersion = t.currentVersion; protocolHash = t.protocolHash; registeredAt = t.registeredAt
         lockedAt = t.lockedAt; closedAt = t.closedAt; statisticians = t.statisticians
+        conflictsWith = t.conflictsWith
     }
 
     func domain() throws -> Trial {
         guard let s = TrialStatus(rawValue: status) else { throw StoreError("trial '\(id)' has an unknown status '\(status)'") }
         return Trial(id: id, title: title, status: s, owner: owner, municipalities: municipalities, currentVersion: currentVersion,
-                     protocolHash: protocolHash, registeredAt: registeredAt, lockedAt: lockedAt, closedAt: closedAt, statisticians: statisticians)
+                     protocolHash: protocolHash, registeredAt: registeredAt, lockedAt: lockedAt, closedAt: closedAt, statisticians: statisticians,
+                     conflictsWith: conflictsWith)
     }
 }
 
@@ -123,5 +126,60 @@ struct AccessLogRecord: Codable, FetchableRecord, PersistableRecord {
 
     var domain: AccessLogEntry {
         AccessLogEntry(at: at, userID: userID, tokenID: tokenID, action: action, target: target, status: status, reason: reason)
+    }
+}
+
+struct EnrolmentRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "enrolment"
+    var trialID: String
+    var number: Int
+    var pseudonym: String
+    var logPseudonym: String
+    var municipality: String
+    var enrolledAt: Date
+    var enrolledOn: String
+    var enrolledBy: String
+    var sequence: Int
+    var arm: String
+    var factors: [String: String]
+    var cluster: String?
+    var covariates: [String: String]
+    var logIndex: Int
+    var receivedArm: String?
+    var receivedRecordedAt: Date?
+    var invalidReason: String?
+    var invalidatedBy: String?
+    var invalidatedAt: Date?
+
+    init(_ e: Enrolment) {
+        trialID = e.trialID; number = e.number; pseudonym = e.pseudonym; logPseudonym = e.logPseudonym; municipality = e.municipality
+        enrolledAt = e.enrolledAt; enrolledOn = e.enrolledOn.description; enrolledBy = e.enrolledBy; sequence = e.sequence; arm = e.arm
+        factors = e.factors; cluster = e.cluster; covariates = e.covariates; logIndex = e.logIndex; receivedArm = e.receivedArm
+        receivedRecordedAt = e.receivedRecordedAt; invalidReason = e.invalidReason; invalidatedBy = e.invalidatedBy; invalidatedAt = e.invalidatedAt
+    }
+
+    func domain() throws -> Enrolment {
+        guard let on = CalendarDate(enrolledOn) else { throw StoreError("enrolment \(trialID) #\(number) has a bad date '\(enrolledOn)'") }
+        return Enrolment(trialID: trialID, number: number, pseudonym: pseudonym, logPseudonym: logPseudonym, municipality: municipality,
+                         enrolledAt: enrolledAt, enrolledOn: on, enrolledBy: enrolledBy, sequence: sequence, arm: arm, factors: factors,
+                         cluster: cluster, covariates: covariates, logIndex: logIndex, receivedArm: receivedArm,
+                         receivedRecordedAt: receivedRecordedAt, invalidReason: invalidReason, invalidatedBy: invalidatedBy, invalidatedAt: invalidatedAt)
+    }
+}
+
+struct ScreeningRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "screening"
+    var id: Int64?
+    var trialID: String
+    var at: Date
+    var municipality: String
+    var outcome: String
+    var rule: String?
+
+    init(_ s: Screening) { trialID = s.trialID; at = s.at; municipality = s.municipality; outcome = s.outcome.rawValue; rule = s.rule }
+
+    func domain() throws -> Screening {
+        guard let o = Screening.Outcome(rawValue: outcome) else { throw StoreError("screening has an unknown outcome '\(outcome)'") }
+        return Screening(trialID: trialID, at: at, municipality: municipality, outcome: o, rule: rule)
     }
 }

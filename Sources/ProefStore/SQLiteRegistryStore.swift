@@ -66,41 +66,31 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
-    public func insertTrial(_ trial: Trial, version: ProtocolVersion) async throws {
-        try await write(conflict: ProefError(.conflict, field: "id", "a trial with id '\(trial.id)' is already registered")) { db in
-            try TrialRecord(trial).insert(db)
-            try ProtocolVersionRecord(version).insert(db)
-        }
-    }
-
     public func trials() async throws -> [Trial] {
         try await writer.read { db in try TrialRecord.order(Column("registeredAt"), Column("id")).fetchAll(db).map { try $0.domain() } }
     }
 
-    public func trial(id: String) async throws -> Trial? {
-        try await writer.read { db in try TrialRecord.fetchOne(db, key: id)?.domain() }
-    }
-
-    public func versions(trialID: String) async throws -> [ProtocolVersion] {
+    public func enrolments(trialID: String) async throws -> [Enrolment] {
         try await writer.read { db in
-            try ProtocolVersionRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchAll(db).map { try $0.domain() }
+            try EnrolmentRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchAll(db).map { try $0.domain() }
         }
     }
 
-    public func updateTrial(id: String, _ change: @Sendable (Trial, ProtocolVersion) throws -> TrialUpdate) async throws -> Trial {
-        try await writer.write { db in
-            guard let record = try TrialRecord.fetchOne(db, key: id) else { throw ProefError.notFound("trial", id) }
-            let trial = try record.domain()
-            guard let current = try ProtocolVersionRecord.fetchOne(db, key: ["trialID": id, "number": trial.currentVersion])?.domain() else {
-                throw StoreError("trial '\(id)' has no protocol version \(trial.currentVersion)")
-            }
-            let update = try change(trial, current)
-            if let v = update.newVersion {
-                // Either the current version being frozen at lock, or a new amendment.
-                try ProtocolVersionRecord(v).save(db)
-            }
-            try TrialRecord(update.trial).update(db)
-            return update.trial
+    public func screenings(trialID: String) async throws -> [Screening] {
+        try await writer.read { db in
+            try ScreeningRecord.filter(Column("trialID") == trialID).order(Column("id")).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T {
+        try await writer.read { db in try body(SQLiteTrialTransaction(db: db)) }
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T {
+        do {
+            return try await writer.write { db in try body(SQLiteTrialTransaction(db: db)) }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw ProefError(.conflict, "the change collides with one made at the same time; try again")
         }
     }
 

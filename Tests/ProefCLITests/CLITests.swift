@@ -86,7 +86,8 @@ import Hummingbird
             #expect(try cli.run("trial", "register", Fixtures.protocolsFolder.appendingPathComponent(name + ".yaml").path).status == 0)
         }
         let db = try AppDatabase.open(path: cli.folder.appendingPathComponent("proef.sqlite").path)
-        let app = buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db)), logger: Logger(label: "test"))
+        let keys = try KeyFile.load(path: cli.folder.appendingPathComponent("proef.key").path, environment: [:]).keyring()
+        let app = buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let remote = ["--server", "http://127.0.0.1:\(port)", "--token", adminToken]

@@ -107,7 +107,7 @@ import Testing
 
     @Test("a 500 says nothing of the internal error")
     func internalError() async throws {
-        let registry = Registry(store: FailingStore())
+        let registry = Registry(store: FailingStore(), keyring: Fixtures.keyring)
         let app = buildApplication(ServerConfiguration(), registry: registry, logger: Logger(label: "test"))
         try await app.test(.router) { client in
             let r = try await client.execute(uri: "/v1/trials", method: .get, headers: [.authorization: "Bearer proef_x"])
@@ -131,11 +131,11 @@ struct FailingStore: RegistryStore {
     func tokens(userID: String?) async throws -> [AccessToken] { throw Internal() }
     func token(secretHash: String) async throws -> (AccessToken, User)? { throw Internal() }
     func updateToken(id: String, _ change: @Sendable (inout AccessToken) throws -> Void) async throws -> AccessToken { throw Internal() }
-    func insertTrial(_ trial: Trial, version: ProtocolVersion) async throws { throw Internal() }
     func trials() async throws -> [Trial] { throw Internal() }
-    func trial(id: String) async throws -> Trial? { throw Internal() }
-    func versions(trialID: String) async throws -> [ProtocolVersion] { throw Internal() }
-    func updateTrial(id: String, _ change: @Sendable (Trial, ProtocolVersion) throws -> TrialUpdate) async throws -> Trial { throw Internal() }
+    func enrolments(trialID: String) async throws -> [Enrolment] { throw Internal() }
+    func screenings(trialID: String) async throws -> [Screening] { throw Internal() }
+    func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T { throw Internal() }
+    func write<T: Sendable>(_ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T { throw Internal() }
     func appendAccessLog(_ entry: AccessLogEntry) async throws { throw Internal() }
     func accessLog(limit: Int) async throws -> [AccessLogEntry] { throw Internal() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ProefCore
+import ProefCrypto
 import ProefStore
 
 /// Shared test fixtures: the repository's example protocols and a registry on an in-memory
@@ -23,6 +24,15 @@ public enum Fixtures {
         ("GM0344", "Utrecht"), ("GM0014", "Groningen"), ("GM0855", "Tilburg"), ("GM0289", "Wageningen"),
         ("GM0268", "Nijmegen"), ("GM0150", "Deventer"), ("GM0363", "Amsterdam"), ("GM0599", "Rotterdam"),
     ]
+
+    /// Keys derived from a fixed test secret, so tests can reproduce pseudonyms.
+    public static let keyring: Keyring = {
+        let secret = [UInt8](repeating: 7, count: 32)
+        guard let k = try? Keyring(logName: "proef-test", derive: { HMACSHA256.authenticationCode(key: secret, message: "proef/" + $0) }) else {
+            fatalError("test keyring")
+        }
+        return k
+    }()
 
     public static let admin = Principal(userID: "admin", role: .administrator, municipality: nil)
     public static let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
@@ -55,7 +65,7 @@ public struct TestRegistry: Sendable {
     public init(registerProtocols: [String] = []) async throws {
         let clock = TestClock()
         database = try AppDatabase.inMemory()
-        registry = Registry(store: SQLiteRegistryStore(database), clock: { clock.now })
+        registry = Registry(store: SQLiteRegistryStore(database), keyring: Fixtures.keyring, clock: { clock.now })
         self.clock = clock
         let op = Principal.localOperator
         for (code, name) in Fixtures.municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }

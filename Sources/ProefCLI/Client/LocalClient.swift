@@ -12,12 +12,12 @@ public struct LocalClient: ProefClient {
         self.principal = principal
     }
 
-    static func open(databasePath: String) throws -> LocalClient {
+    static func open(databasePath: String, keyring: @autoclosure () throws -> Keyring) throws -> LocalClient {
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw ProefError(.notFound, field: "db", "no database at '\(databasePath)'; run 'proef init' first, or pass --db or --server")
         }
         let db = try AppDatabase.open(path: databasePath)
-        return LocalClient(registry: Registry(store: SQLiteRegistryStore(db)))
+        return LocalClient(registry: Registry(store: SQLiteRegistryStore(db), keyring: try keyring()))
     }
 
     public func municipalities() async throws -> [Municipality] { try await registry.municipalities(as: principal) }
@@ -55,4 +55,17 @@ public struct LocalClient: ProefClient {
     public func grant(trialID: String, statistician: String) async throws -> Trial {
         try await registry.grant(as: principal, trialID: trialID, statistician: statistician)
     }
+
+    public func enrol(trialID: String, _ request: EnrolmentRequest) async throws -> EnrolmentResult {
+        try await registry.enrol(as: principal, trialID: trialID, request)
+    }
+    public func enrolments(trialID: String) async throws -> [Enrolment] { try await registry.enrolments(as: principal, trialID: trialID) }
+    public func invalidate(trialID: String, number: Int, reason: String) async throws -> Enrolment {
+        try await registry.invalidate(as: principal, trialID: trialID, number: number, reason: reason)
+    }
+    public func recordReceived(trialID: String, number: Int, arm: String) async throws -> Enrolment {
+        try await registry.recordReceived(as: principal, trialID: trialID, number: number, arm: arm)
+    }
+    public func auditBundle(trialID: String) async throws -> AuditBundle { try await registry.auditBundle(trialID: trialID) }
+    public func logKey() async throws -> String { registry.logVerifierKey.vkey }
 }

@@ -21,4 +21,12 @@ public protocol ProefClient: Sendable {
     func versions(trialID: String) async throws -> [VersionInfo]
     func version(trialID: String, number: Int) async throws -> VersionDetail
     func grant(trialID: String, statistician: String) async throws -> Trial
+
+    func enrol(trialID: String, _ request: EnrolmentRequest) async throws -> EnrolmentResult
+    func enrolments(trialID: String) async throws -> [Enrolment]
+    func invalidate(trialID: String, number: Int, reason: String) async throws -> Enrolment
+    func recordReceived(trialID: String, number: Int, arm: String) async throws -> Enrolment
+    /// The trial's log, protocols and checkpoints; from a service, through its public endpoints only.
+    func auditBundle(trialID: String) async throws -> AuditBundle
+    func logKey() async throws -> String
 }

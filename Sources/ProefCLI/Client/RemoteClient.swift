@@ -20,6 +20,17 @@ public struct RemoteClient: ProefClient {
 
     private func send<T: Decodable>(_ method: String, _ path: String, query: [String: String?] = [:], json: (some Encodable)? = Empty?.none,
                                     text: String? = nil, as: T.Type) async throws -> T {
+        let data = try await raw(method, path, query: query, json: json, text: text)
+        do {
+            return try APICoding.decoder().decode(T.self, from: data)
+        } catch {
+            throw ProefError(.invalidInput, field: "server", "the service's answer could not be read: \(error)")
+        }
+    }
+
+    /// The body of a successful answer, or the problem turned into a `ProefError`.
+    private func raw(_ method: String, _ path: String, query: [String: String?] = [:], json: (some Encodable)? = Empty?.none,
+                     text: String? = nil) async throws -> Data {
         var components = URLComponents(url: baseURL.appendingPathComponent("v1/" + path), resolvingAgainstBaseURL: false)
         let items = query.compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components?.queryItems = items }
@@ -42,11 +53,7 @@ public struct RemoteClient: ProefClient {
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else { throw Self.error(status: status, data: data) }
-        do {
-            return try APICoding.decoder().decode(T.self, from: data)
-        } catch {
-            throw ProefError(.invalidInput, field: "server", "the service's answer could not be read: \(error)")
-        }
+        return data
     }
 
     static func error(status: Int, data: Data) -> ProefError {
@@ -104,6 +111,47 @@ public struct RemoteClient: ProefClient {
     }
     public func grant(trialID: String, statistician: String) async throws -> Trial {
         try await send("POST", "trials/\(trialID)/statisticians", json: ["user": statistician], as: Trial.self)
+    }
+
+    public func enrol(trialID: String, _ r: EnrolmentRequest) async throws -> EnrolmentResult {
+        struct Body: Encodable { var bsn: String; var municipality: String?; var covariates: [String: String]; var consent: Bool; var cluster: String? }
+        return try await send("POST", "trials/\(trialID)/enrolments",
+                              json: Body(bsn: r.bsn, municipality: r.municipality, covariates: r.covariates, consent: r.consent, cluster: r.cluster),
+                              as: EnrolmentResult.self)
+    }
+    public func enrolments(trialID: String) async throws -> [Enrolment] { try await send("GET", "trials/\(trialID)/enrolments", as: [Enrolment].self) }
+    public func invalidate(trialID: String, number: Int, reason: String) async throws -> Enrolment {
+        try await send("POST", "trials/\(trialID)/enrolments/\(number)/invalidate", json: ["reason": reason], as: Enrolment.self)
+    }
+    public func recordReceived(trialID: String, number: Int, arm: String) async throws -> Enrolment {
+        try await send("POST", "trials/\(trialID)/enrolments/\(number)/received", json: ["arm": arm], as: Enrolment.self)
+    }
+
+    public func logKey() async throws -> String {
+        struct Key: Decodable { var vkey: String }
+        return try await send("GET", "public/log-key", as: Key.self).vkey
+    }
+
+    public func auditBundle(trialID: String) async throws -> AuditBundle {
+        var entries: [String] = []
+        while true {
+            let page = try await send("GET", "public/trials/\(trialID)/entries", query: ["start": String(entries.count)], as: [StoredLogEntry].self)
+            entries += page.map(\.entry)
+            if page.count < Registry.maxEntriesPerRequest { break }
+        }
+        var sizes = Set(AuditBundle.checkpointSizes(entries: entries))
+        sizes.insert(entries.count)
+        var checkpoints: [String] = []
+        for size in sizes.sorted() {
+            checkpoints.append(String(decoding: try await raw("GET", "public/trials/\(trialID)/checkpoints/\(size)"), as: UTF8.self))
+        }
+        let versions = Set(entries.compactMap { try? LogEntry.decode($0).protocolVersion })
+        var protocols: [Int: String] = [:]
+        for v in versions { protocols[v] = String(decoding: try await raw("GET", "public/trials/\(trialID)/protocols/\(v)"), as: UTF8.self) }
+        let vkey = try await logKey()
+        let name = try LogVerifierKey(vkey: vkey).name
+        return AuditBundle(trialID: trialID, origin: TransparencyLog.origin(logName: name, trialID: trialID), logKey: vkey,
+                           protocols: protocols, entries: entries, checkpoints: checkpoints)
     }
 
     /// The service does not know the local file name; put it back on the protocol issues.

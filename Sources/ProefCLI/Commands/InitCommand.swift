@@ -31,13 +31,14 @@ enum LocalSetup {
         var token: IssuedToken
     }
 
-    static func initialise(databasePath: String, keyFilePath: String, adminID: String, adminName: String) async throws -> Result {
+    static func initialise(databasePath: String, keyFilePath: String, adminID: String, adminName: String,
+                           logName: String = KeyFile.defaultLogName) async throws -> Result {
         if FileManager.default.fileExists(atPath: databasePath) {
             throw CLIFailure("database '\(databasePath)' exists already; 'proef init' only creates a new one")
         }
-        _ = try KeyFile.create(at: keyFilePath)
+        let keys = try KeyFile.create(at: keyFilePath)
         let db = try AppDatabase.open(path: databasePath)
-        let registry = Registry(store: SQLiteRegistryStore(db))
+        let registry = Registry(store: SQLiteRegistryStore(db), keyring: try keys.keyring(logName: logName))
         let op = Principal.localOperator
         _ = try await registry.addUser(as: op, id: adminID, name: adminName, role: .administrator, municipality: nil)
         let token = try await registry.createToken(as: op, userID: adminID, label: "created by proef init", validFor: nil)

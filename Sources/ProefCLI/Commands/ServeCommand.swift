@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: global.databasePath) else {
                 throw CLIFailure("no database at '\(global.databasePath)'; run 'proef init' first, or 'proef serve --demo'")
             }
-            registry = Registry(store: SQLiteRegistryStore(try AppDatabase.open(path: global.databasePath)))
+            registry = Registry(store: SQLiteRegistryStore(try AppDatabase.open(path: global.databasePath)), keyring: try global.keyring())
         }
         let app = buildApplication(ServerConfiguration(host: host, port: port), registry: registry, logger: logger)
         try await app.runService()

@@ -89,3 +89,8 @@ struct Printer {
         return es.isEmpty ? "no refusals logged" : t.rendered
     }
 }
+
+extension JSONDecoder {
+    /// Reads what the API and `--json` write.
+    static var api: JSONDecoder { APICoding.decoder() }
+}

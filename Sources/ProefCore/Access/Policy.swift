@@ -9,6 +9,9 @@ public enum Action: String, Sendable, Codable, CaseIterable {
     case readTrial = "trial.read"
     case manageTrial = "trial.manage"
     case readAccessLog = "access-log.read"
+    /// Enrol a client, or change an enrolment (invalidate, record received treatment).
+    case enrol = "enrolment.write"
+    case readEnrolments = "enrolment.read"
 }
 
 /// What an action is about, as far as the decision needs it.
@@ -48,11 +51,31 @@ public enum Policy {
             guard let trial = scope.trial else { return "no trial given" }
             guard p.role == .programmeManager else { return "only programme managers and administrators change trials" }
             return trial.owner == p.userID ? nil : "trial '\(trial.id)' belongs to another programme manager"
+        case .enrol:
+            guard let trial = scope.trial else { return "no trial given" }
+            guard p.role == .klantmanager else { return "only klantmanagers enrol clients" }
+            return enrolsFor(p, trial, scope.municipality)
+        case .readEnrolments:
+            guard let trial = scope.trial else { return "no trial given" }
+            switch p.role {
+            case .programmeManager: return trial.owner == p.userID ? nil : "trial '\(trial.id)' belongs to another programme manager"
+            case .klantmanager: return enrolsFor(p, trial, scope.municipality)
+            default: return "enrolments are read by the trial's programme manager and its klantmanagers"
+            }
         }
     }
 
     public static func allows(_ p: Principal, _ action: Action, _ scope: Scope = .none) -> Bool {
         refusal(p, action, scope) == nil
+    }
+
+    /// A klantmanager acts only for their own municipality, and only in trials it takes part in.
+    private static func enrolsFor(_ p: Principal, _ trial: Trial, _ municipality: String?) -> String? {
+        guard let own = p.municipality, trial.municipalities.contains(own) else {
+            return "your municipality does not take part in trial '\(trial.id)'"
+        }
+        if let municipality, municipality != own { return "you act for \(own) only, not for \(municipality)" }
+        return nil
     }
 
     private static func canRead(_ p: Principal, _ trial: Trial) -> Bool {

@@ -9,6 +9,10 @@ public struct ProefError: Error, Sendable, Equatable, CustomStringConvertible {
         case illegalTransition = "illegal-transition"
         case unauthorized = "unauthorized"
         case forbidden = "forbidden"
+        /// The client fails an eligibility rule; counted in the CONSORT flow.
+        case notEligible = "not-eligible"
+        /// The client did not consent; counted in the CONSORT flow.
+        case consentMissing = "consent-missing"
     }
 
     public let kind: Kind

@@ -74,7 +74,7 @@ enum ProtocolReader {
         // A bare name is a factor of weight 1.
         if case .scalar = node { return r.scalarString(node, path: path).map { .init(name: $0, weight: 1) } }
         guard let f = r.mapping(node, path: path, known: ["name", "weight"]) else { return nil }
-        let name = r.string(f, "name"), weight = r.double(f, "weight", required: false) ?? 1
+        let name = r.string(f, "name"), weight = r.int(f, "weight", required: false) ?? 1
         guard let name else { return nil }
         return .init(name: name, weight: weight)
     }

@@ -75,7 +75,8 @@ extension TrialProtocol {
 
     public struct MinimisationFactor: Sendable, Codable, Equatable {
         public var name: String
-        public var weight: Double
+        /// A whole number, so imbalance scores are exact integers in every implementation.
+        public var weight: Int
     }
 
     public enum CovariateType: String, Sendable, Codable, CaseIterable {

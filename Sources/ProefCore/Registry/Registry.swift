@@ -1,15 +1,20 @@
 import Foundation
+import ProefCrypto
 
 /// The registry's use cases: each checks the principal against `Policy`, records refusals in
 /// the access log, applies the domain rules and hands one transaction to the store.
 public struct Registry: Sendable {
     public let store: any RegistryStore
+    public let keyring: Keyring
     public let clock: @Sendable () -> Date
 
-    public init(store: any RegistryStore, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any RegistryStore, keyring: Keyring, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.keyring = keyring
         self.clock = clock
     }
+
+    var log: TransparencyLog { TransparencyLog(key: keyring.logKey) }
 
     // MARK: Authentication and authorisation
 
@@ -123,19 +128,27 @@ public struct Registry: Sendable {
 
     // MARK: Trials
 
-    /// Registers a protocol as a new draft trial owned by the principal.
+    /// Registers a protocol as a new draft trial owned by the principal; the log starts with it.
     public func register(as p: Principal, protocolText: String, file: String? = nil) async throws -> Trial {
         try await authorize(p, .registerTrial)
         let proto = try ProtocolParser.decode(protocolText, file: file)
         try await requireKnownMunicipalities(proto)
-        if try await store.trial(id: proto.id) != nil {
-            throw ProefError(.conflict, field: "id", "a trial with id '\(proto.id)' is already registered; amend it instead")
-        }
         let now = clock()
         let version = ProtocolVersion(trialID: proto.id, number: 1, protocol: proto, createdAt: now, createdBy: p.userID, reason: nil, frozenAt: nil)
         let trial = Trial(id: proto.id, title: proto.title, status: .draft, owner: p.userID, municipalities: proto.municipalities,
-                          currentVersion: 1, protocolHash: version.sha256, registeredAt: now)
-        try await store.insertTrial(trial, version: version)
+                          currentVersion: 1, protocolHash: version.sha256, registeredAt: now, conflictsWith: proto.conflictsWith)
+        let log = self.log
+        try await store.write { tx in
+            if try tx.trial(id: proto.id) != nil {
+                throw ProefError(.conflict, field: "id", "a trial with id '\(proto.id)' is already registered; amend it instead")
+            }
+            try tx.insertTrial(trial)
+            try tx.saveVersion(version)
+            var entry = LogEntry(kind: .registered, trial: trial.id, at: now)
+            entry.protocolVersion = 1
+            entry.protocolSHA256 = version.sha256
+            try log.append([entry], trialID: trial.id, in: tx)
+        }
         return trial
     }
 
@@ -152,7 +165,7 @@ public struct Registry: Sendable {
 
     public func versions(as p: Principal, trialID: String) async throws -> [ProtocolVersion] {
         _ = try await trial(as: p, id: trialID)
-        return try await store.versions(trialID: trialID)
+        return try await store.read { try $0.versions(trialID: trialID) }
     }
 
     public func version(as p: Principal, trialID: String, number: Int?) async throws -> ProtocolVersion {
@@ -162,30 +175,49 @@ public struct Registry: Sendable {
         return v
     }
 
-    /// Applies a lifecycle event (lock, open, close). Locking freezes the current protocol version.
+    /// Applies a lifecycle event. Locking freezes the protocol version, draws the allocation seed
+    /// and publishes its commitment; closing reveals the seed. Each is one transaction with its log entry.
     public func transition(as p: Principal, trialID: String, _ event: TrialStatus.Event) async throws -> Trial {
         let existing = try await existingTrial(trialID)
         try await authorize(p, .manageTrial, Scope(trial: existing), target: trialID)
         let now = clock()
-        return try await store.updateTrial(id: trialID) { trial, current in
-            var t = trial
-            t.status = try trial.status.applying(event)
-            var frozen: ProtocolVersion?
+        let (log, keyring) = (self.log, self.keyring)
+        return try await store.write { tx in
+            var trial = try tx.existingTrial(trialID)
+            trial.status = try trial.status.applying(event)
+            var entry = LogEntry(kind: .opened, trial: trialID, at: now)
             switch event {
             case .lock:
-                t.lockedAt = now
-                var v = current
-                v.frozenAt = now
-                frozen = v
-            case .close: t.closedAt = now
-            case .open: break
+                var version = try tx.currentVersion(of: trial)
+                version.frozenAt = now
+                try tx.saveVersion(version)
+                let seed = try SecureRandom.bytes(32)
+                try tx.saveSealedSeed(trialID: trialID, try keyring.sealSeed(seed, trialID: trialID))
+                try tx.saveAllocationState(trialID: trialID, AllocationState(sequence: 1))
+                trial.lockedAt = now
+                entry.kind = .locked
+                entry.protocolVersion = version.number
+                entry.protocolSHA256 = version.sha256
+                entry.seedCommitment = Hex.encode(SHA256.hash(seed))
+                entry.allocationVersion = version.protocol.allocationVersion
+                entry.sequence = 1
+            case .open:
+                entry.kind = .opened
+            case .close:
+                guard let sealed = try tx.sealedSeed(trialID: trialID) else { throw ProefError(.conflict, field: "seed", "trial '\(trialID)' has no seed") }
+                trial.closedAt = now
+                entry.kind = .closed
+                entry.seed = Hex.encode(try keyring.openSeed(sealed, trialID: trialID))
             }
-            return TrialUpdate(trial: t, newVersion: frozen)
+            try tx.saveTrial(trial)
+            try log.append([entry], trialID: trialID, in: tx)
+            return trial
         }
     }
 
     /// Adds a new protocol version with a reason. Earlier versions stay readable; after lock the
-    /// new version is frozen at once.
+    /// new version is frozen at once, and a change of arms, weights or design starts a new
+    /// allocation sequence, so nobody already enrolled is re-assigned.
     public func amend(as p: Principal, trialID: String, protocolText: String, reason: String, file: String? = nil) async throws -> Trial {
         let existing = try await existingTrial(trialID)
         try await authorize(p, .manageTrial, Scope(trial: existing), target: trialID)
@@ -197,7 +229,10 @@ public struct Registry: Sendable {
         }
         try await requireKnownMunicipalities(proto)
         let now = clock()
-        return try await store.updateTrial(id: trialID) { trial, current in
+        let log = self.log
+        return try await store.write { tx in
+            var trial = try tx.existingTrial(trialID)
+            let current = try tx.currentVersion(of: trial)
             guard trial.status != .closed else {
                 throw ProefError(.illegalTransition, field: "status", "cannot amend a trial that is closed; a closed trial is final")
             }
@@ -206,12 +241,25 @@ public struct Registry: Sendable {
             guard version.sha256 != current.sha256 else {
                 throw ProefError(.conflict, field: "protocol", "the amended protocol is identical to version \(current.number)")
             }
-            var t = trial
-            t.title = proto.title
-            t.municipalities = proto.municipalities
-            t.currentVersion = version.number
-            t.protocolHash = version.sha256
-            return TrialUpdate(trial: t, newVersion: version)
+            var entry = LogEntry(kind: .amended, trial: trialID, at: now)
+            entry.protocolVersion = version.number
+            entry.protocolSHA256 = version.sha256
+            entry.reason = reason
+            if trial.status != .draft, current.protocol.arms != proto.arms || current.protocol.design != proto.design,
+               let state = try tx.allocationState(trialID: trialID) {
+                let next = state.next()
+                try tx.saveAllocationState(trialID: trialID, next)
+                entry.sequence = next.sequence
+            }
+            trial.title = proto.title
+            trial.municipalities = proto.municipalities
+            trial.conflictsWith = proto.conflictsWith
+            trial.currentVersion = version.number
+            trial.protocolHash = version.sha256
+            try tx.saveVersion(version)
+            try tx.saveTrial(trial)
+            try log.append([entry], trialID: trialID, in: tx)
+            return trial
         }
     }
 
@@ -223,16 +271,16 @@ public struct Registry: Sendable {
         guard user.role == .statistician else {
             throw ProefError.invalid("user", "'\(statistician)' is a \(user.role.rawValue), not a statistician")
         }
-        return try await store.updateTrial(id: trialID) { trial, _ in
-            var t = trial
-            if !t.statisticians.contains(statistician) { t.statisticians.append(statistician) }
-            return TrialUpdate(trial: t)
+        return try await store.write { tx in
+            var trial = try tx.existingTrial(trialID)
+            if !trial.statisticians.contains(statistician) { trial.statisticians.append(statistician) }
+            try tx.saveTrial(trial)
+            return trial
         }
     }
 
-    private func existingTrial(_ id: String) async throws -> Trial {
-        guard let t = try await store.trial(id: id) else { throw ProefError.notFound("trial", id) }
-        return t
+    func existingTrial(_ id: String) async throws -> Trial {
+        try await store.read { try $0.existingTrial(id) }
     }
 
     private func requireKnownMunicipalities(_ proto: TrialProtocol) async throws {

@@ -1,6 +1,7 @@
 /// The narrow storage interface the domain needs. SQLite (ProefStore) implements it today,
-/// PostgreSQL later. Each method is one transaction; `updateTrial` runs the domain's decision
-/// inside the transaction, so the read, the check and the write cannot interleave with another.
+/// PostgreSQL later. Simple records have their own methods; everything that changes a trial,
+/// its log or its enrolments runs in `write`, one transaction in which the domain reads,
+/// decides and writes, so no other write can interleave.
 public protocol RegistryStore: Sendable {
     func insertMunicipality(_ municipality: Municipality) async throws
     func municipalities() async throws -> [Municipality]
@@ -15,24 +16,15 @@ public protocol RegistryStore: Sendable {
     func token(secretHash: String) async throws -> (AccessToken, User)?
     func updateToken(id: String, _ change: @Sendable (inout AccessToken) throws -> Void) async throws -> AccessToken
 
-    func insertTrial(_ trial: Trial, version: ProtocolVersion) async throws
     func trials() async throws -> [Trial]
-    func trial(id: String) async throws -> Trial?
-    func versions(trialID: String) async throws -> [ProtocolVersion]
-    /// Reads the trial and its current version, lets `change` decide, and writes the result.
-    func updateTrial(id: String, _ change: @Sendable (Trial, ProtocolVersion) throws -> TrialUpdate) async throws -> Trial
+    func enrolments(trialID: String) async throws -> [Enrolment]
+    func screenings(trialID: String) async throws -> [Screening]
+
+    /// One read snapshot.
+    func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T
+    /// One write transaction: committed if `body` returns, rolled back if it throws.
+    func write<T: Sendable>(_ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T
 
     func appendAccessLog(_ entry: AccessLogEntry) async throws
     func accessLog(limit: Int) async throws -> [AccessLogEntry]
-}
-
-/// The outcome of a decision about a trial: its new state and, for an amendment, the new version.
-public struct TrialUpdate: Sendable {
-    public var trial: Trial
-    public var newVersion: ProtocolVersion?
-
-    public init(trial: Trial, newVersion: ProtocolVersion? = nil) {
-        self.trial = trial
-        self.newVersion = newVersion
-    }
 }

@@ -53,12 +53,16 @@ public struct Trial: Sendable, Codable, Equatable {
     public var closedAt: Date?
     /// Statisticians granted access to this trial's pseudonymised data.
     public var statisticians: [String]
+    /// Trials a client may not be in at the same time (from the current protocol).
+    public var conflictsWith: [String]
 
     public init(id: String, title: String, status: TrialStatus, owner: String, municipalities: [String], currentVersion: Int,
-                protocolHash: String, registeredAt: Date, lockedAt: Date? = nil, closedAt: Date? = nil, statisticians: [String] = []) {
+                protocolHash: String, registeredAt: Date, lockedAt: Date? = nil, closedAt: Date? = nil, statisticians: [String] = [],
+                conflictsWith: [String] = []) {
         self.id = id; self.title = title; self.status = status; self.owner = owner; self.municipalities = municipalities
         self.currentVersion = currentVersion; self.protocolHash = protocolHash; self.registeredAt = registeredAt
         self.lockedAt = lockedAt; self.closedAt = closedAt; self.statisticians = statisticians
+        self.conflictsWith = conflictsWith
     }
 }
 

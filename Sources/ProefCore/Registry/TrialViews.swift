@@ -42,7 +42,7 @@ public struct TrialDetail: Sendable, Codable, Equatable {
 extension Registry {
     public func trialDetail(as p: Principal, id: String) async throws -> TrialDetail {
         let trial = try await trial(as: p, id: id)
-        let versions = try await store.versions(trialID: id)
+        let versions = try await store.read { try $0.versions(trialID: id) }
         guard let current = versions.first(where: { $0.number == trial.currentVersion }) else {
             throw ProefError.notFound("version", "\(id) v\(trial.currentVersion)")
         }

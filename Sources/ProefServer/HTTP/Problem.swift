@@ -59,6 +59,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case 404: kind = "not-found"
             case 405: kind = "method-not-allowed"
             case 413: kind = "body-too-large"
+            case 415: kind = "unsupported-media-type"
             default: kind = "bad-request"
             }
             let detail = e.body ?? (e.status.code == 413 ? "the request body is larger than the limit of 4 MiB" : e.status.reasonPhrase)
@@ -93,6 +94,8 @@ struct ProblemMiddleware: RouterMiddleware {
         case .illegalTransition: (409, "Illegal Transition")
         case .unauthorized: (401, "Unauthorized")
         case .forbidden: (403, "Forbidden")
+        case .notEligible: (422, "Not Eligible")
+        case .consentMissing: (422, "Consent Missing")
         }
     }
 

@@ -1,0 +1,188 @@
+/// What the allocation of one enrolment depends on, all of it public (it goes into the log).
+public struct AllocationInput: Sendable, Equatable {
+    public var municipality: String
+    /// Values of the design's strata or minimisation factors, by name (`municipality` included when used).
+    public var factors: [String: String]
+    /// The cluster the client belongs to, for cluster designs.
+    public var cluster: String?
+
+    public init(municipality: String, factors: [String: String], cluster: String?) {
+        self.municipality = municipality; self.factors = factors; self.cluster = cluster
+    }
+}
+
+/// The state of one allocation sequence, persisted between enrolments and rebuilt by a
+/// verifier from the log. Everything an allocation depends on is here or in the input.
+public struct AllocationState: Sendable, Codable, Equatable {
+    public var sequence: Int
+    /// Draws made in this sequence (clients, or clusters in a cluster design).
+    public var draws: Int = 0
+    /// Per stratum: how many units were allocated and where the current block stands.
+    public var streams: [String: BlockStream] = [:]
+    /// Minimisation: factor → level → count per arm (protocol order).
+    public var counts: [String: [String: [Int]]] = [:]
+    /// Cluster design: cluster id → arm, carried into later sequences.
+    public var clusters: [String: String] = [:]
+
+    public struct BlockStream: Sendable, Codable, Equatable {
+        public var units = 0
+        public var block = -1
+        public var arms: [Int] = []
+        public var position = 0
+    }
+
+    public init(sequence: Int) { self.sequence = sequence }
+
+    /// The state a new sequence starts with after an amendment: clusters keep their arm.
+    public func next() -> AllocationState {
+        var s = AllocationState(sequence: sequence + 1)
+        s.clusters = clusters
+        return s
+    }
+}
+
+/// The outcome of one allocation: the arm, and whether this enrolment drew it (cluster members inherit).
+public struct Allocation: Sendable, Equatable {
+    public var arm: String
+    public var drawn: Bool
+}
+
+/// Allocation algorithm version 1 (docs/allocation-spec.md): simple, permuted blocks,
+/// stratified blocks, Pocock–Simon minimisation and cluster designs, with unequal weights and
+/// any number of arms. Pure: the same seed, protocol, state and input give the same arm.
+public struct AllocationEngine: Sendable {
+    public let trialID: String
+    public let design: TrialProtocol.Design
+    public let arms: [TrialProtocol.Arm]
+    let prf: AllocationPRF
+
+    public init(trialID: String, protocol p: TrialProtocol, seed: [UInt8]) {
+        self.trialID = trialID
+        self.design = p.design
+        self.arms = p.arms
+        self.prf = AllocationPRF(seed: seed)
+    }
+
+    var totalWeight: Int { arms.reduce(0) { $0 + $1.weight } }
+
+    /// The names whose values the design needs from each enrolment.
+    public static func factorNames(_ design: TrialProtocol.Design) -> [String] {
+        switch design.type {
+        case .minimisation: design.factors.map(\.name)
+        case .stratifiedBlocks, .cluster: design.strata
+        case .simple, .permutedBlocks: []
+        }
+    }
+
+    /// The stratum key: `name=value` pairs in the protocol's order, joined by `;`; `*` without strata.
+    public static func stratumKey(_ design: TrialProtocol.Design, _ factors: [String: String]) -> String {
+        let names = design.type == .minimisation ? [] : design.strata
+        return names.isEmpty ? "*" : names.map { "\($0)=\(factors[$0] ?? "")" }.joined(separator: ";")
+    }
+
+    public func allocate(_ input: AllocationInput, state: inout AllocationState) -> Allocation {
+        let seq = String(state.sequence)
+        switch design.type {
+        case .simple:
+            let k = state.draws
+            state.draws += 1
+            return Allocation(arm: weightedArm(prf.uniform(totalWeight, ["simple", trialID, seq, String(k)])), drawn: true)
+        case .permutedBlocks, .stratifiedBlocks:
+            state.draws += 1
+            return Allocation(arm: arms[blockDraw(Self.stratumKey(design, input.factors), seq, &state)].id, drawn: true)
+        case .minimisation:
+            return Allocation(arm: minimise(input, seq, &state), drawn: true)
+        case .cluster:
+            let cluster = input.cluster ?? ""
+            if let arm = state.clusters[cluster] { return Allocation(arm: arm, drawn: false) }
+            let arm: String
+            if design.blockSizes.isEmpty {
+                arm = weightedArm(prf.uniform(totalWeight, ["cluster", trialID, seq, String(state.draws)]))
+            } else {
+                arm = arms[blockDraw(Self.stratumKey(design, input.factors), seq, &state)].id
+            }
+            state.draws += 1
+            state.clusters[cluster] = arm
+            return Allocation(arm: arm, drawn: true)
+        }
+    }
+
+    /// The arm whose cumulative-weight interval (protocol order) holds r.
+    func weightedArm(_ r: Int) -> String {
+        var upper = 0
+        for arm in arms {
+            upper += arm.weight
+            if r < upper { return arm.id }
+        }
+        return arms[arms.count - 1].id
+    }
+
+    /// Next arm index from the stratum's current permuted block, starting a new block when needed.
+    func blockDraw(_ stratum: String, _ seq: String, _ state: inout AllocationState) -> Int {
+        var stream = state.streams[stratum] ?? AllocationState.BlockStream()
+        if stream.position >= stream.arms.count {
+            stream.block += 1
+            let b = String(stream.block)
+            let size = design.blockSizes[prf.uniform(design.blockSizes.count, ["block-size", trialID, seq, stratum, b])]
+            var block: [Int] = []
+            for (i, arm) in arms.enumerated() { block += Array(repeating: i, count: arm.weight * size / totalWeight) }
+            // Fisher–Yates from the end: swap position i with a uniform j in 0...i.
+            var i = block.count - 1
+            while i >= 1 {
+                let j = prf.uniform(i + 1, ["shuffle", trialID, seq, stratum, b, String(i)])
+                block.swapAt(i, j)
+                i -= 1
+            }
+            stream.arms = block
+            stream.position = 0
+        }
+        let arm = stream.arms[stream.position]
+        stream.position += 1
+        stream.units += 1
+        state.streams[stratum] = stream
+        return arm
+    }
+
+    /// Pocock–Simon minimisation with the range as imbalance measure, counts scaled by
+    /// allocation weight, and the best arm taken with probability `random_element`.
+    func minimise(_ input: AllocationInput, _ seq: String, _ state: inout AllocationState) -> String {
+        let k = String(state.draws)
+        state.draws += 1
+        let lcm = arms.map(\.weight).reduce(1) { a, b in a / gcd(a, b) * b }
+        var scores = [Int](repeating: 0, count: arms.count)
+        for factor in design.factors {
+            let level = input.factors[factor.name] ?? ""
+            let counts = state.counts[factor.name]?[level] ?? Array(repeating: 0, count: arms.count)
+            for j in arms.indices {
+                var c = counts
+                c[j] += 1
+                let scaled = arms.indices.map { c[$0] * (lcm / arms[$0].weight) }
+                scores[j] += factor.weight * ((scaled.max() ?? 0) - (scaled.min() ?? 0))
+            }
+        }
+        let best = scores.min() ?? 0
+        let minimal = arms.indices.filter { scores[$0] == best }
+        let chosen: Int
+        if minimal.count == arms.count {
+            let r = prf.uniform(totalWeight, ["minimisation", trialID, seq, k, "tie"])
+            chosen = arms.firstIndex { $0.id == weightedArm(r) } ?? 0
+        } else {
+            let p = Int((design.randomElement ?? 1) * 1_000_000 + 0.5)
+            if prf.uniform(1_000_000, ["minimisation", trialID, seq, k, "p"]) < p {
+                chosen = minimal[prf.uniform(minimal.count, ["minimisation", trialID, seq, k, "best"])]
+            } else {
+                let others = arms.indices.filter { scores[$0] != best }
+                chosen = others[prf.uniform(others.count, ["minimisation", trialID, seq, k, "other"])]
+            }
+        }
+        for factor in design.factors {
+            let level = input.factors[factor.name] ?? ""
+            var counts = state.counts[factor.name]?[level] ?? Array(repeating: 0, count: arms.count)
+            counts[chosen] += 1
+            state.counts[factor.name, default: [:]][level] = counts
+        }
+        return arms[chosen].id
+    }
+}
+
+func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }

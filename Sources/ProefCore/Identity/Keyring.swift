@@ -1,0 +1,39 @@
+import ProefCrypto
+
+/// The secrets the service derives from its master secret (kept outside the database):
+/// the pseudonym key, the key that seals allocation seeds, and the log signing key.
+public struct Keyring: Sendable {
+    let pseudonymKey: [UInt8]
+    let sealKey: [UInt8]
+    public let logKey: LogSigningKey
+
+    /// `derive(purpose)` returns a 32-byte subkey of the master secret for that purpose.
+    public init(logName: String, derive: (String) -> [UInt8]) throws {
+        pseudonymKey = derive("pseudonym")
+        sealKey = derive("seed-seal")
+        logKey = LogSigningKey(name: logName, privateKey: try Ed25519PrivateKey(rawRepresentation: derive("log-signing")))
+    }
+
+    /// The pseudonym a statistician sees: different per trial, so datasets cannot be joined by id.
+    public func datasetPseudonym(_ bsn: BSN, trialID: String) -> String {
+        pseudonym(bsn, purpose: "dataset", trialID: trialID)
+    }
+
+    /// The pseudonym in the public audit log: different again, so the log cannot be joined to a dataset.
+    public func logPseudonym(_ bsn: BSN, trialID: String) -> String {
+        pseudonym(bsn, purpose: "log", trialID: trialID)
+    }
+
+    private func pseudonym(_ bsn: BSN, purpose: String, trialID: String) -> String {
+        let mac = HMACSHA256.authenticationCode(key: pseudonymKey, message: "proef-pseudonym-v1|\(purpose)|\(trialID)|\(bsn.canonical)")
+        return Hex.encode(mac.prefix(16))
+    }
+
+    public func sealSeed(_ seed: [UInt8], trialID: String) throws -> AESGCM.Sealed {
+        try AESGCM.seal(seed, key: sealKey, associatedData: Array("proef-seed|\(trialID)".utf8))
+    }
+
+    public func openSeed(_ sealed: AESGCM.Sealed, trialID: String) throws -> [UInt8] {
+        try AESGCM.open(sealed, key: sealKey, associatedData: Array("proef-seed|\(trialID)".utf8))
+    }
+}
