@@ -1,9 +1,9 @@
 /// Shapes of the identifiers that appear in URLs, file names and dataset columns.
 public enum Identifier {
-    /// Lower-case letters, digits and '-', 2 to 64 characters, starting with a letter or digit.
+    /// Lower-case letters, digits and '-', 1 to 64 characters, starting with a letter or digit.
     public static func isSlug(_ s: String) -> Bool {
         let u = Array(s.utf8)
-        guard (2...64).contains(u.count), isLowerAlnum(u[0]) else { return false }
+        guard (1...64).contains(u.count), isLowerAlnum(u[0]) else { return false }
         return u.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 

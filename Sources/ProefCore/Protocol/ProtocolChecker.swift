@@ -32,7 +32,7 @@ struct ProtocolChecker {
         if p.format != ProtocolParser.currentFormat {
             report("format", "format \(p.format) is not supported; this release reads format \(ProtocolParser.currentFormat)")
         }
-        if !Identifier.isSlug(p.id) { report("id", "'\(p.id)' is not a valid id: use 2-64 lower-case letters, digits and '-'") }
+        if !Identifier.isSlug(p.id) { report("id", "'\(p.id)' is not a valid id: use 1-64 lower-case letters, digits and '-'") }
         if p.municipalities.isEmpty { report("municipalities", "name at least one municipality") }
         for (i, code) in p.municipalities.enumerated() where !Municipality.isValidCode(code) {
             report("municipalities[\(i)]", "'\(code)' is not a CBS municipality code (GM followed by four digits)")

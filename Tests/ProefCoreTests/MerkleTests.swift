@@ -1,0 +1,159 @@
+import Foundation
+import ProefCore
+import ProefCrypto
+import ProefTestSupport
+import Testing
+
+/// The RFC 6962 reference data published with Certificate Transparency implementations.
+struct RFC6962Vectors: Decodable {
+    struct Inclusion: Decodable { var leafIndex: Int; var treeSize: Int; var proof: [String] }
+    struct Consistency: Decodable { var first: Int; var second: Int; var proof: [String] }
+    var leaves: [String]
+    var roots: [String]
+    var inclusion: [Inclusion]
+    var consistency: [Consistency]
+
+    static func load() throws -> RFC6962Vectors {
+        let url = Fixtures.repositoryRoot.appendingPathComponent("docs/test-vectors/rfc6962.json")
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return try d.decode(RFC6962Vectors.self, from: Data(contentsOf: url))
+    }
+}
+
+func hex(_ s: String) -> [UInt8] { Hex.decode(s) ?? [] }
+
+@Suite struct MerkleTests {
+    @Test("roots, inclusion and consistency proofs match the RFC 6962 reference vectors")
+    func referenceVectors() throws {
+        let v = try RFC6962Vectors.load()
+        let tree = MemoryMerkleTree(leafHashes: v.leaves.map { Merkle.leafHash(hex($0)) })
+        #expect(v.roots.count == 9)
+        for size in 0...8 {
+            #expect(Hex.encode(tree.root(size: size)) == v.roots[size], "size \(size)")
+            var frontier = MerkleFrontier()
+            for leaf in v.leaves.prefix(size) { frontier.append(leafHash: Merkle.leafHash(hex(leaf))) }
+            #expect(Hex.encode(frontier.root) == v.roots[size])
+        }
+        for c in v.inclusion {
+            let proof = try Merkle.inclusionProof(index: c.leafIndex, size: c.treeSize, nodes: tree.node)
+            #expect(proof.map(Hex.encode) == c.proof, "inclusion \(c.leafIndex) in \(c.treeSize)")
+            #expect(Merkle.verifyInclusion(leafHash: Merkle.leafHash(hex(v.leaves[c.leafIndex])), index: c.leafIndex, size: c.treeSize,
+                                           proof: c.proof.map(hex), root: hex(v.roots[c.treeSize])))
+        }
+        for c in v.consistency {
+            let proof = try Merkle.consistencyProof(first: c.first, second: c.second, nodes: tree.node)
+            #expect(proof.map(Hex.encode) == c.proof, "consistency \(c.first) → \(c.second)")
+            #expect(Merkle.verifyConsistency(first: c.first, second: c.second, firstRoot: hex(v.roots[c.first]),
+                                             secondRoot: hex(v.roots[c.second]), proof: c.proof.map(hex)))
+        }
+    }
+
+    @Test("every generated proof verifies, and any change to it is refused", arguments: [1, 2, 3, 5, 7, 8, 13, 31, 64, 70])
+    func generatedProofs(size: Int) throws {
+        let tree = MemoryMerkleTree(leafHashes: (0..<size).map { Merkle.leafHash([UInt8($0 & 0xff), UInt8($0 >> 8)]) })
+        let root = tree.root()
+        for i in 0..<size {
+            let leaf = try tree.node(0, i)
+            let proof = try Merkle.inclusionProof(index: i, size: size, nodes: tree.node)
+            #expect(Merkle.verifyInclusion(leafHash: leaf, index: i, size: size, proof: proof, root: root))
+            #expect(!Merkle.verifyInclusion(leafHash: leaf, index: (i + 1) % max(size, 2), size: size, proof: proof, root: root) || size == 1)
+            #expect(!Merkle.verifyInclusion(leafHash: leaf, index: i, size: size, proof: proof + [root], root: root))
+            for j in proof.indices {
+                var bad = proof
+                bad[j][0] ^= 8
+                #expect(!Merkle.verifyInclusion(leafHash: leaf, index: i, size: size, proof: bad, root: root))
+            }
+        }
+        for first in 1...size {
+            let proof = try Merkle.consistencyProof(first: first, second: size, nodes: tree.node)
+            let firstRoot = tree.root(size: first)
+            #expect(Merkle.verifyConsistency(first: first, second: size, firstRoot: firstRoot, secondRoot: root, proof: proof))
+            if first < size {
+                #expect(!Merkle.verifyConsistency(first: first, second: size, firstRoot: root, secondRoot: firstRoot, proof: proof))
+                for j in proof.indices {
+                    var bad = proof
+                    bad[j][0] ^= 16
+                    #expect(!Merkle.verifyConsistency(first: first, second: size, firstRoot: firstRoot, secondRoot: root, proof: bad))
+                }
+            }
+        }
+    }
+}
+
+@Suite struct CheckpointTests {
+    let key = Fixtures.keyring.logKey
+
+    @Test("a checkpoint is a C2SP signed note that verifies with the vkey and not after any change")
+    func signAndVerify() throws {
+        let root = SHA256.hash("root")
+        let cp = try Checkpoint.sign(origin: "proef-test/trials/t", size: 42, rootHash: root, key: key)
+        #expect(cp.note.hasPrefix("proef-test/trials/t\n42\n\(Data(root).base64EncodedString())\n\n\u{2014} proef-test "))
+        let verifier = try LogVerifierKey(vkey: key.verifier.vkey)
+        let parsed = try Checkpoint.verify(note: cp.note, key: verifier)
+        #expect(parsed.size == 42 && parsed.rootHash == root && parsed.origin == "proef-test/trials/t")
+        #expect(throws: CheckpointError.self) { try Checkpoint.verify(note: cp.note.replacingOccurrences(of: "\n42\n", with: "\n43\n"), key: verifier) }
+        let other = LogSigningKey(name: "proef-test", privateKey: try Ed25519PrivateKey())
+        #expect(throws: CheckpointError.self) { try Checkpoint.verify(note: cp.note, key: other.verifier) }
+        #expect(throws: CheckpointError.self) { try LogVerifierKey(vkey: "proef-test+00000000+AAAA") }
+    }
+
+    @Test("the note, key id and signature check out with an independent implementation (Python cryptography)")
+    func independentCheck() throws {
+        let cp = try Checkpoint.sign(origin: "proef-test/trials/t", size: 7, rootHash: SHA256.hash("x"), key: key)
+        let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/verify_checkpoint.py").path
+        let r = try runProcess("/usr/bin/env", ["python3", script, key.verifier.vkey], input: cp.note)
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("ok size=7"))
+        let tampered = try runProcess("/usr/bin/env", ["python3", script, key.verifier.vkey], input: cp.note.replacingOccurrences(of: "\n7\n", with: "\n8\n"))
+        #expect(tampered.status != 0)
+    }
+}
+
+@Suite struct BSNTests {
+    @Test("valid BSNs pass the elfproef", arguments: ["111222333", "123456782", "12345672", "111 222 333", "111.222.333"])
+    func valid(text: String) throws { _ = try BSN(text) }
+
+    @Test("invalid BSNs are refused naming the field", arguments: ["111222334", "12345678", "1234567890", "abcdefghi", "000000000", ""])
+    func invalid(text: String) {
+        do {
+            _ = try BSN(text)
+            Issue.record("\(text) accepted")
+        } catch let e as ProefError {
+            #expect(e.kind == .invalidInput && e.field == "bsn")
+            #expect(!e.description.contains(text) || text.isEmpty, "the message must not repeat the number")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("a BSN never prints itself, and pseudonyms differ per trial and purpose")
+    func pseudonyms() throws {
+        let bsn = try BSN("123456782")
+        #expect(!"\(bsn)".contains("123456782") && !String(reflecting: bsn).contains("123456782"))
+        let k = Fixtures.keyring
+        let a = k.datasetPseudonym(bsn, trialID: "a"), b = k.datasetPseudonym(bsn, trialID: "b")
+        #expect(a != b && a.count == 32)
+        #expect(k.logPseudonym(bsn, trialID: "a") != a)
+        #expect(k.datasetPseudonym(try BSN("12345678 2"), trialID: "a") == a)
+        #expect(k.datasetPseudonym(try BSN("12345672"), trialID: "a") == k.datasetPseudonym(try BSN("012345672"), trialID: "a"))
+    }
+}
+
+struct ProcessResult { var status: Int32; var output: String }
+
+func runProcess(_ path: String, _ args: [String], input: String? = nil) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    let out = Pipe(), inPipe = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    p.standardInput = inPipe
+    try p.run()
+    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    try inPipe.fileHandleForWriting.close()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return ProcessResult(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+}
