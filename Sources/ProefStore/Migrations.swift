@@ -130,7 +130,9 @@ enum Migrations {
         try db.execute(sql: """
             CREATE TRIGGER enrolment_no_delete BEFORE DELETE ON enrolment
             BEGIN SELECT RAISE(ABORT, 'enrolments are never deleted; mark them invalid'); END;
-            CREATE TRIGGER enrolment_allocation_fixed BEFORE UPDATE OF arm, pseudonym, number, sequence ON enrolment
+            CREATE TRIGGER enrolment_allocation_fixed BEFORE UPDATE ON enrolment
+            WHEN NEW.arm IS NOT OLD.arm OR NEW.pseudonym IS NOT OLD.pseudonym OR NEW.number IS NOT OLD.number
+              OR NEW.sequence IS NOT OLD.sequence OR NEW.logPseudonym IS NOT OLD.logPseudonym
             BEGIN SELECT RAISE(ABORT, 'an allocation is never changed'); END;
             """)
         try db.create(table: "screening") { t in

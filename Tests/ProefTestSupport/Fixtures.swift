@@ -82,3 +82,30 @@ public struct TestRegistry: Sendable {
         try await registry.createToken(as: .localOperator, userID: p.userID, label: nil, validFor: nil).secret
     }
 }
+
+extension Fixtures {
+    /// Baseline covariates of an eligible client in the Utrecht trial.
+    public static func utrechtClient(age: Int = 35, partialWork: Bool = false, onBijstand: Bool = true) -> [String: String] {
+        let band = age < 27 ? "18-26" : age < 40 ? "27-39" : age < 55 ? "40-54" : "55-66"
+        return ["age": String(age), "age_band": band, "gender": "female", "months_on_benefit": "30", "household_type": "single",
+                "has_partial_work": String(partialWork), "on_bijstand": String(onBijstand), "fully_exempt": "false"]
+    }
+
+    /// Baseline covariates of an eligible client in the tegenprestatie trial.
+    public static func tegenprestatieClient(age: Int = 35) -> [String: String] {
+        ["age": String(age), "age_band": "27-39", "gender": "male", "months_on_benefit": "20", "months_on_benefit_band": "12-35",
+         "has_partial_work": "false", "on_bijstand": "true", "fully_exempt": "false", "in_tegenprestatie": "false"]
+    }
+
+    /// Valid BSNs (elfproef), generated: 9 digits whose weighted sum is a multiple of 11.
+    public static func bsn(_ n: Int) -> String {
+        var base = 100_000_000 + n * 100
+        while true {
+            let d = String(base).compactMap { $0.wholeNumberValue }
+            var sum = 0
+            for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
+            if sum % 11 == 0 && sum != 0 { return String(base) }
+            base += 1
+        }
+    }
+}
