@@ -14,6 +14,11 @@ public struct LogVerifier {
         public let entryIndex: Int?
         public let message: String
         public var description: String { entryIndex.map { "entry \($0): \(message)" } ?? message }
+
+        public init(entryIndex: Int?, message: String) {
+            self.entryIndex = entryIndex
+            self.message = message
+        }
     }
 
     let trialID: String
