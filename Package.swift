@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(
             name: "ProefServerTests",
             dependencies: [
-                "ProefServer", "ProefTestSupport",
+                "ProefServer", "ProefTestSupport", "ProefCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -8,6 +8,10 @@ import ProefServer
 import ProefTestSupport
 import Testing
 
+func utrechtRequest(_ n: Int) -> EnrolmentRequest {
+    EnrolmentRequest(bsn: Fixtures.bsn(n), municipality: nil, covariates: Fixtures.utrechtClient(), consent: true)
+}
+
 /// An in-process service over a fresh registry, with a token for every fixture user.
 struct TestService: Sendable {
     let t: TestRegistry
