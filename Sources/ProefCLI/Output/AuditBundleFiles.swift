@@ -54,8 +54,15 @@ enum AuditBundleFiles {
         }
         let checkpoints = try fm.contentsOfDirectory(atPath: dir.appendingPathComponent("checkpoints").path)
             .filter { $0.hasSuffix(".txt") }.map { try text("checkpoints/\($0)") }
-        let seed = fm.fileExists(atPath: dir.appendingPathComponent("seed.txt").path)
-            ? try text("seed.txt").trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        // The seed of a closed trial is in its last entry; seed.txt is a convenience that must agree.
+        let revealed = try LineReader.lastLine(dir.appendingPathComponent("entries.jsonl")).flatMap { try? LogEntry.decode($0) }
+            .flatMap { $0.kind == .closed ? $0.seed : nil }
+        var seed = revealed
+        if fm.fileExists(atPath: dir.appendingPathComponent("seed.txt").path) {
+            let file = try text("seed.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+            if let revealed, revealed != file { throw CLIFailure("seed.txt differs from the seed revealed in the log") }
+            seed = file
+        }
         var verifier = try LogVerifier(trialID: manifest.trialId, origin: manifest.origin, key: key, protocols: protocols,
                                        checkpoints: checkpoints, seed: seed)
         try LineReader.forEachLine(dir.appendingPathComponent("entries.jsonl")) { try verifier.append($0) }
@@ -65,6 +72,17 @@ enum AuditBundleFiles {
 
 /// Reads a text file line by line in fixed-size chunks, so memory stays flat.
 enum LineReader {
+    /// The last non-empty line, read from the end of the file.
+    static func lastLine(_ url: URL) throws -> String? {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw CLIFailure("cannot read \(url.path)") }
+        defer { try? handle.close() }
+        let end = try handle.seekToEnd()
+        let start = end > 65_536 ? end - 65_536 : 0
+        try handle.seek(toOffset: start)
+        let tail = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        return tail.split(separator: "\n").last.map(String.init)
+    }
+
     static func forEachLine(_ url: URL, _ body: (String) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: url.path) else { throw CLIFailure("cannot read \(url.path)") }
         defer { try? handle.close() }

@@ -65,6 +65,13 @@ public struct AllocationEngine: Sendable {
 
     var totalWeight: Int { arms.reduce(0) { $0 + $1.weight } }
 
+    /// Whether two protocols allocate alike: the same arm ids and weights in the same order,
+    /// the same design and algorithm version. Names and descriptions do not matter.
+    public static func sameAllocation(_ a: TrialProtocol, _ b: TrialProtocol) -> Bool {
+        a.arms.map(\.id) == b.arms.map(\.id) && a.arms.map(\.weight) == b.arms.map(\.weight)
+            && a.design == b.design && a.allocationVersion == b.allocationVersion
+    }
+
     /// The names whose values the design needs from each enrolment.
     public static func factorNames(_ design: TrialProtocol.Design) -> [String] {
         switch design.type {

@@ -35,6 +35,7 @@ public struct LogVerifier {
     private var closed = false
     private var sequence = 0
     private var engine: AllocationEngine?
+    private var sequenceProtocol: TrialProtocol?
     private var state: AllocationState?
     private var enrolments = 0
     private var pseudonyms = Set<String>()
@@ -93,6 +94,9 @@ public struct LogVerifier {
             if let s = e.sequence {
                 guard locked != nil, s == sequence + 1, let v = e.protocolVersion else { throw fail("allocation sequence \(s) does not follow \(sequence)") }
                 try startSequence(s, version: v)
+            } else if locked != nil, let v = e.protocolVersion, let new = protocols[v], let current = sequenceProtocol,
+                      !AllocationEngine.sameAllocation(current, new) {
+                throw fail("protocol version \(v) changes arms, weights or design without starting a new allocation sequence")
             }
         case .locked:
             guard locked == nil else { throw fail("the trial is locked twice") }
@@ -125,6 +129,7 @@ public struct LogVerifier {
     private mutating func startSequence(_ s: Int, version: Int) throws {
         guard let p = protocols[version] else { throw fail("protocol version \(version) is not in the bundle") }
         sequence = s
+        sequenceProtocol = p
         engine = seed.map { AllocationEngine(trialID: trialID, protocol: p, seed: $0) }
         state = state.map { $0.next() } ?? AllocationState(sequence: s)
         state?.sequence = s
@@ -138,7 +143,8 @@ public struct LogVerifier {
         guard e.sequence == sequence else { throw fail("allocated in sequence \(e.sequence ?? 0) while sequence \(sequence) was in force") }
         guard let pseudonym = e.pseudonym, pseudonyms.insert(pseudonym).inserted else { throw fail("the same client is enrolled twice") }
         enrolments += 1
-        guard let engine, var s = state, let arm = e.arm, let municipality = e.municipality else { return }
+        guard let arm = e.arm, let municipality = e.municipality else { throw fail("an enrolment without its arm or municipality") }
+        guard let engine, var s = state else { return }
         let input = AllocationInput(municipality: municipality, factors: e.factors ?? [:], cluster: e.cluster)
         let expected = engine.allocate(input, state: &s)
         state = s

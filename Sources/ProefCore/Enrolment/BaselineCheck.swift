@@ -31,8 +31,9 @@ public enum BaselineCheck {
             try checkRange(v, c, field)
             return raw
         case .categorical:
-            guard c.levels.contains(raw) else { throw ProefError.invalid(field, "'\(raw)' is not one of \(c.levels.joined(separator: ", "))") }
-            return raw
+            // The protocol's own spelling, so streams and labels never depend on how a level was typed.
+            guard let level = c.levels.first(where: { $0 == raw }) else { throw ProefError.invalid(field, "'\(raw)' is not one of \(c.levels.joined(separator: ", "))") }
+            return level
         case .boolean:
             switch raw.lowercased() {
             case "true", "yes", "ja", "1": return "true"

@@ -36,6 +36,9 @@ public struct Receipt: Sendable, Codable, Equatable {
     /// Checks the receipt against the log's verifier key; throws naming what fails.
     public func verify(with key: LogVerifierKey) throws {
         let cp = try Checkpoint.verify(note: checkpoint, key: key)
+        guard cp.origin == TransparencyLog.origin(logName: key.name, trialID: trialID) else {
+            throw CheckpointError("the signed tree head is for log '\(cp.origin)', not for trial '\(trialID)'")
+        }
         let leaf = LogEntry.leafHashOf(entry)
         guard Hex.encode(leaf) == entryHash else { throw CheckpointError("the entry does not hash to the receipt's entry hash") }
         let proof = try inclusionProof.map { h -> [UInt8] in

@@ -55,6 +55,9 @@ extension Registry {
             }
             let engine = AllocationEngine(trialID: trialID, protocol: proto, seed: try keys.openSeed(sealed, trialID: trialID))
             let allocation = engine.allocate(input, state: &state)
+            guard proto.arms.contains(where: { $0.id == allocation.arm }) else {
+                throw ProefError(.conflict, field: "cluster", "cluster '\(input.cluster ?? "")' was allocated to arm '\(allocation.arm)', which the current protocol no longer has")
+            }
             try tx.saveAllocationState(trialID: trialID, state)
 
             var entries: [LogEntry] = []
@@ -100,6 +103,7 @@ extension Registry {
             factors[name] = name == "municipality" ? municipality : covariates[name]
         }
         var clusterID: String?
+        let cluster = cluster.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
         if p.design.type == .cluster {
             switch p.design.clusterUnit {
             case .municipality?: clusterID = municipality

@@ -83,6 +83,10 @@ struct ProtocolChecker {
                 for (j, level) in c.levels.enumerated() where c.levels[..<j].contains(level) {
                     report("\(path).levels[\(j)]", "duplicate level '\(level)'")
                 }
+                // Stratum keys are written name=value;name=value, so these characters would make them ambiguous.
+                for (j, level) in c.levels.enumerated() where level.contains(";") || level.contains("=") {
+                    report("\(path).levels[\(j)]", "a level may not contain ';' or '='")
+                }
             default:
                 if !c.levels.isEmpty { report("\(path).levels", "levels are only for categorical covariates, not \(c.type.rawValue)") }
             }

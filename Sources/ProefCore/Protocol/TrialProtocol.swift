@@ -40,6 +40,10 @@ public struct TrialProtocol: Sendable, Codable, Equatable {
         public var weight: Int
         /// The comparison arm for effect estimates; exactly one arm is the control.
         public var control: Bool
+
+        public init(id: String, name: String, description: String?, weight: Int, control: Bool) {
+            self.id = id; self.name = name; self.description = description; self.weight = weight; self.control = control
+        }
     }
 
     public var controlArm: Arm? { arms.first(where: \.control) }
@@ -77,6 +81,11 @@ extension TrialProtocol {
         public var name: String
         /// A whole number, so imbalance scores are exact integers in every implementation.
         public var weight: Int
+
+        public init(name: String, weight: Int) {
+            self.name = name
+            self.weight = weight
+        }
     }
 
     public enum CovariateType: String, Sendable, Codable, CaseIterable {

@@ -245,7 +245,10 @@ public struct Registry: Sendable {
             entry.protocolVersion = version.number
             entry.protocolSHA256 = version.sha256
             entry.reason = reason
-            if trial.status != .draft, current.protocol.arms != proto.arms || current.protocol.design != proto.design,
+            if trial.status != .draft && proto.allocationVersion != current.protocol.allocationVersion {
+                throw ProefError.invalid("allocation_version", "a locked trial keeps allocation version \(current.protocol.allocationVersion)")
+            }
+            if trial.status != .draft, !AllocationEngine.sameAllocation(current.protocol, proto),
                let state = try tx.allocationState(trialID: trialID) {
                 let next = state.next()
                 try tx.saveAllocationState(trialID: trialID, next)
