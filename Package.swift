@@ -47,6 +47,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "proef", dependencies: ["ProefCLI"]),
+        .executableTarget(
+            name: "proef-bench",
+            dependencies: ["ProefCore", "ProefStore", "ProefServer", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Scripts/bench/Sources"
+        ),
 
         .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto"], path: "Tests/ProefTestSupport"),
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),

@@ -46,17 +46,32 @@ struct CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs the command on a GCD thread: waiting for a process must not block Swift's cooperative
+    /// pool, which an in-process service under test needs (2 cores give it only 2 threads).
+    func runAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try run(arguments, environment: environment)) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    @discardableResult
+    func runAsync(_ arguments: String..., environment: [String: String] = [:]) async throws -> Result {
+        try await runAsync(arguments, environment: environment)
+    }
+
     func write(_ name: String, _ text: String) throws -> String {
         try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         return name
     }
 
     /// `proef init` and the municipalities of the example protocols; returns the admin token.
-    func initialise() throws -> String {
-        let r = try run("init")
+    func initialise() async throws -> String {
+        let r = try await runAsync("init")
         #expect(r.status == 0, "\(r.stderr)")
         let token = r.stdout.split(separator: "\n").first { $0.hasPrefix("proef_") }.map(String.init) ?? ""
-        for (code, name) in Fixtures.municipalities { try run("municipality", "add", code, name) }
+        for (code, name) in Fixtures.municipalities { try await runAsync("municipality", "add", code, name) }
         return token
     }
 }

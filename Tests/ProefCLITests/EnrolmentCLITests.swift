@@ -12,33 +12,33 @@ import Testing
     func covariateArgs(_ c: [String: String]) -> [String] { c.sorted { $0.key < $1.key }.flatMap { ["--covariate", "\($0.key)=\($0.value)"] } }
 
     @Test("enrol, export the audit bundle, verify it, catch a tampered copy, and check a receipt")
-    func tour() throws {
+    func tour() async throws {
         let cli = try CLI()
-        _ = try cli.initialise()
+        _ = try await cli.initialise()
         let file = Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path
-        #expect(try cli.run("trial", "register", file).status == 0)
-        #expect(try cli.run("trial", "lock", Fixtures.utrecht).status == 0)
+        #expect(try await cli.runAsync("trial", "register", file).status == 0)
+        #expect(try await cli.runAsync("trial", "lock", Fixtures.utrecht).status == 0)
         let args = ["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--consent"] + covariateArgs(Fixtures.utrechtClient())
-        let first = try cli.run(args + ["--bsn", Fixtures.bsn(1), "--receipt", "receipt.json"])
+        let first = try await cli.runAsync(args + ["--bsn", Fixtures.bsn(1), "--receipt", "receipt.json"])
         #expect(first.status == 0 && first.stdout.contains("enrolled as #1") && first.stdout.contains("arm: "), "\(first.stderr)")
         #expect(!first.stdout.contains(Fixtures.bsn(1)))
-        let again = try cli.run(args + ["--bsn", Fixtures.bsn(1)])
+        let again = try await cli.runAsync(args + ["--bsn", Fixtures.bsn(1)])
         #expect(again.stdout.contains("already enrolled as #1"))
-        for n in 2...12 { #expect(try cli.run(args + ["--bsn", Fixtures.bsn(n)]).status == 0) }
-        let bad = try cli.run(args + ["--bsn", "111222334"])
+        for n in 2...12 { #expect(try await cli.runAsync(args + ["--bsn", Fixtures.bsn(n)]).status == 0) }
+        let bad = try await cli.runAsync(args + ["--bsn", "111222334"])
         #expect(bad.status == 1 && bad.stderr.contains("bsn: the number fails the elfproef"))
-        let noConsent = try cli.run(["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--bsn", Fixtures.bsn(20)] + covariateArgs(Fixtures.utrechtClient()))
+        let noConsent = try await cli.runAsync(["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--bsn", Fixtures.bsn(20)] + covariateArgs(Fixtures.utrechtClient()))
         #expect(noConsent.status == 1 && noConsent.stderr.contains("consent"))
-        #expect(try cli.run("enrolment", "invalidate", Fixtures.utrecht, "3", "--reason", "typo in file").status == 0)
-        #expect(try cli.run("enrolment", "list", Fixtures.utrecht).stdout.contains("invalid: typo in file"))
+        #expect(try await cli.runAsync("enrolment", "invalidate", Fixtures.utrecht, "3", "--reason", "typo in file").status == 0)
+        #expect(try await cli.runAsync("enrolment", "list", Fixtures.utrecht).stdout.contains("invalid: typo in file"))
 
-        let receipt = try cli.run("receipt", "verify", "receipt.json")
+        let receipt = try await cli.runAsync("receipt", "verify", "receipt.json")
         #expect(receipt.status == 0 && receipt.stdout.contains("enrolment #1"), "\(receipt.stderr)")
 
-        #expect(try cli.run("trial", "close", Fixtures.utrecht).status == 0)
-        let export = try cli.run("audit", "export", Fixtures.utrecht, "--out", "bundle")
+        #expect(try await cli.runAsync("trial", "close", Fixtures.utrecht).status == 0)
+        let export = try await cli.runAsync("audit", "export", Fixtures.utrecht, "--out", "bundle")
         #expect(export.status == 0 && export.stdout.contains("the seed"), "\(export.stderr)")
-        let verified = try cli.run("verify", "bundle")
+        let verified = try await cli.runAsync("verify", "bundle")
         #expect(verified.status == 0 && verified.stdout.contains("12 allocations replayed") && verified.stdout.hasSuffix("verified\n"), "\(verified.stdout)\(verified.stderr)")
 
         // Flip one arm in the exported log: verification names the entry.
@@ -48,35 +48,35 @@ import Testing
         let arm = try #require(try LogEntry.decode(lines[i]).arm)
         lines[i] = lines[i].replacingOccurrences(of: "\"arm\":\"\(arm)\"", with: "\"arm\":\"\(arm == "control" ? "bijverdienen" : "control")\"")
         try (lines.joined(separator: "\n") + "\n").write(to: entries, atomically: true, encoding: .utf8)
-        let tampered = try cli.run("verify", "bundle")
+        let tampered = try await cli.runAsync("verify", "bundle")
         #expect(tampered.status == 1 && tampered.stderr.contains("entry \(i):"), "\(tampered.stderr)")
         // Removing seed.txt does not switch the replay off: the seed is in the log.
         try FileManager.default.removeItem(at: cli.folder.appendingPathComponent("bundle/seed.txt"))
-        #expect(try cli.run("verify", "bundle").status == 1)
+        #expect(try await cli.runAsync("verify", "bundle").status == 1)
     }
 
     @Test("a klantmanager enrols through the service; an auditor exports through the public endpoints only")
     func remote() async throws {
         let cli = try CLI()
-        _ = try cli.initialise()
-        #expect(try cli.run("trial", "register", Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path).status == 0)
-        #expect(try cli.run("trial", "lock", Fixtures.utrecht).status == 0)
-        #expect(try cli.run("user", "add", "km", "--name", "K", "--role", "klantmanager", "--municipality", "GM0344").status == 0)
-        let token = try JSONDecoder.apiDecoder.decode(IssuedToken.self, from: Data(try cli.run("token", "create", "km", "--json").stdout.utf8)).secret
+        _ = try await cli.initialise()
+        #expect(try await cli.runAsync("trial", "register", Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path).status == 0)
+        #expect(try await cli.runAsync("trial", "lock", Fixtures.utrecht).status == 0)
+        #expect(try await cli.runAsync("user", "add", "km", "--name", "K", "--role", "klantmanager", "--municipality", "GM0344").status == 0)
+        let token = try JSONDecoder.apiDecoder.decode(IssuedToken.self, from: Data(try await cli.runAsync("token", "create", "km", "--json").stdout.utf8)).secret
         let db = try AppDatabase.open(path: cli.folder.appendingPathComponent("proef.sqlite").path)
         let keys = try KeyFile.load(path: cli.folder.appendingPathComponent("proef.key").path, environment: [:]).keyring()
         let app = buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"
             for n in 1...4 {
-                let r = try cli.run(["enrol", Fixtures.utrecht, "--bsn", Fixtures.bsn(n), "--consent", "--server", server, "--token", token, "--json"]
+                let r = try await cli.runAsync(["enrol", Fixtures.utrecht, "--bsn", Fixtures.bsn(n), "--consent", "--server", server, "--token", token, "--json"]
                                     + covariateArgs(Fixtures.utrechtClient()))
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(try JSONDecoder.apiDecoder.decode(EnrolmentResult.self, from: Data(r.stdout.utf8)).enrolment == n)
             }
-            let export = try cli.run("audit", "export", Fixtures.utrecht, "--out", "remote-bundle", "--server", server, "--token", "unused")
+            let export = try await cli.runAsync(["audit", "export", Fixtures.utrecht, "--out", "remote-bundle", "--server", server, "--token", "unused"])
             #expect(export.status == 0, "\(export.stderr)")
-            let verified = try cli.run("verify", "remote-bundle")
+            let verified = try await cli.runAsync(["verify", "remote-bundle"])
             #expect(verified.status == 0 && verified.stdout.contains("seed not yet revealed"), "\(verified.stdout)\(verified.stderr)")
         }
     }

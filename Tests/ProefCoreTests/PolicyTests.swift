@@ -21,6 +21,13 @@ import Testing
         #expect(Policy.allows(p, .manageTrial, Scope(trial: Self.trial)) == (p.userID == "pm" || p.role == .administrator))
     }
 
+    @Test("only a klantmanager of a participating municipality enrols, for that municipality only", arguments: Fixtures.everyone)
+    func enrol(p: Principal) {
+        #expect(Policy.allows(p, .enrol, Scope(trial: Self.trial, municipality: "GM0344")) == (p.userID == "km.utrecht"))
+        #expect(!Policy.allows(p, .enrol, Scope(trial: Self.trial, municipality: "GM0014")))
+        #expect(Policy.allows(p, .readEnrolments, Scope(trial: Self.trial)) == ["admin", "pm", "km.utrecht"].contains(p.userID))
+    }
+
     @Test("role-only actions", arguments: Fixtures.everyone)
     func roleActions(p: Principal) {
         #expect(Policy.allows(p, .manageMunicipalities) == (p.role == .administrator))

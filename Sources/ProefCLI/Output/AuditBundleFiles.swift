@@ -25,6 +25,7 @@ enum AuditBundleFiles {
         let manifest = Manifest(trialId: b.trialID, origin: b.origin, logKey: b.logKey, allocationSpec: "docs/allocation-spec.md, version 1",
                                 entries: b.entries.count)
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(manifest).write(to: dir.appendingPathComponent("trial.json"))
         try (b.logKey + "\n").write(to: dir.appendingPathComponent("log.vkey"), atomically: true, encoding: .utf8)
@@ -44,7 +45,9 @@ enum AuditBundleFiles {
             guard let data = fm.contents(atPath: dir.appendingPathComponent(name).path) else { throw CLIFailure("the bundle lacks \(name)") }
             return String(decoding: data, as: UTF8.self)
         }
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(try text("trial.json").utf8))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let manifest = try decoder.decode(Manifest.self, from: Data(try text("trial.json").utf8))
         let key = try LogVerifierKey(vkey: try text("log.vkey"))
         guard key.vkey == manifest.logKey else { throw CLIFailure("log.vkey differs from the key in trial.json") }
         var protocols: [Int: String] = [:]

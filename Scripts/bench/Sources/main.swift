@@ -1,0 +1,189 @@
+// Benchmarks for Proef, printed as figures (never asserted): run them with Scripts/bench/run.
+//
+//   proef-bench enrol  N CONCURRENCY   enrolments through the HTTP service on a file database
+//                                      with durable commits, next to raw SQLite commits
+//   proef-bench bundle N DIR            writes a closed trial's audit bundle with N enrolments
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GRDB
+import Hummingbird
+import Logging
+import ProefCore
+import ProefCrypto
+import ProefServer
+import ProefStore
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let n = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: proef-bench enrol N CONCURRENCY | bundle N DIR\n".utf8))
+    exit(2)
+}
+let protocolsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Protocols")
+
+func bsn(_ k: Int) -> String {
+    var base = 100_000_000 + k * 100
+    while true {
+        let d = String(base).compactMap(\.wholeNumberValue)
+        var sum = 0
+        for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
+        if sum % 11 == 0 && sum != 0 { return String(base) }
+        base += 1
+    }
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+
+let keyring = try Keyring(logName: "proef-bench") { HMACSHA256.authenticationCode(key: [UInt8](repeating: 1, count: 32), message: $0) }
+let utrechtText = try String(contentsOf: protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml"), encoding: .utf8)
+let client = ["age": "35", "age_band": "27-39", "gender": "female", "months_on_benefit": "30", "household_type": "single",
+              "has_partial_work": "false", "on_bijstand": "true", "fully_exempt": "false"]
+
+func setUpRegistry(_ path: String) async throws -> Registry {
+    let registry = Registry(store: SQLiteRegistryStore(try AppDatabase.open(path: path)), keyring: keyring)
+    _ = try await registry.addMunicipality(as: .localOperator, code: "GM0344", name: "Utrecht")
+    _ = try await registry.register(as: .localOperator, protocolText: utrechtText)
+    _ = try await registry.transition(as: .localOperator, trialID: "utrecht-weten-wat-werkt", .lock)
+    return registry
+}
+
+func enrolBenchmark(count: Int, concurrency: Int) async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proef-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let registry = try await setUpRegistry(dir.appendingPathComponent("bench.sqlite").path)
+    _ = try await registry.addUser(as: .localOperator, id: "km", name: "K", role: .klantmanager, municipality: "GM0344")
+    let token = try await registry.createToken(as: .localOperator, userID: "km", label: nil, validFor: nil).secret
+    let port = 18_000 + Int.random(in: 0..<1000)
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let app = buildApplication(ServerConfiguration(host: "127.0.0.1", port: port), registry: registry, logger: logger)
+    let server = Task { try await app.runService() }
+    try await Task.sleep(for: .seconds(1))
+
+    let body = try JSONSerialization.data(withJSONObject: ["covariates": client, "consent": true])
+    let session = URLSession(configuration: .ephemeral)
+    let start = Date()
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var mine: [Double] = []
+                var k = worker
+                while k < count {
+                    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/trials/utrecht-weten-wat-werkt/enrolments")!)
+                    request.httpMethod = "POST"
+                    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                    var json = try JSONSerialization.jsonObject(with: body) as! [String: Any]
+                    json["bsn"] = bsn(k)
+                    request.httpBody = try JSONSerialization.data(withJSONObject: json)
+                    let t0 = Date()
+                    let (_, response) = try await session.data(for: request)
+                    guard (response as? HTTPURLResponse)?.statusCode == 201 else { throw CryptoError("enrolment \(k) failed: \(response)") }
+                    mine.append(Date().timeIntervalSince(t0) * 1000)
+                    k += concurrency
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }.sorted()
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    server.cancel()
+    print(String(format: "enrolments through the service: %d with %d concurrent clients in %.2f s = %.0f enrolments/s; latency p50 %.2f ms, p99 %.2f ms",
+                 count, concurrency, elapsed, Double(count) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99)))
+
+    // The same disk, the same durability: one small row per transaction, no service around it.
+    let rawElapsed = try rawCommits(count: count, path: dir.appendingPathComponent("raw.sqlite").path)
+    print(String(format: "raw SQLite (WAL, synchronous=FULL), one row per transaction: %.0f commits/s", Double(count) / rawElapsed))
+    try? FileManager.default.removeItem(at: dir)
+}
+
+func rawCommits(count: Int, path: String) throws -> TimeInterval {
+    let raw = try DatabaseQueue(path: path)
+    try raw.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    }
+    let start = Date()
+    for k in 0..<count { try raw.write { try $0.execute(sql: "INSERT INTO t (v) VALUES (?)", arguments: [String(k)]) } }
+    return Date().timeIntervalSince(start)
+}
+
+/// A closed trial's bundle built directly from the domain types (the same code the service
+/// runs), so a million entries take seconds instead of a million HTTP requests.
+func writeBundle(count: Int, to dir: URL) throws {
+    let proto = try ProtocolParser.decode(utrechtText)
+    let trialID = proto.id
+    let log = TransparencyLog(key: keyring.logKey)
+    let seed = try SecureRandom.bytes(32)
+    let version = ProtocolVersion(trialID: trialID, number: 1, protocol: proto, createdAt: Date(), createdBy: "bench", reason: nil, frozenAt: Date())
+    let engine = AllocationEngine(trialID: trialID, protocol: proto, seed: seed)
+    var state = AllocationState(sequence: 1)
+    let fm = FileManager.default
+    try? fm.removeItem(at: dir)
+    try fm.createDirectory(at: dir.appendingPathComponent("protocols"), withIntermediateDirectories: true)
+    try fm.createDirectory(at: dir.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+    try version.canonicalJSON.write(to: dir.appendingPathComponent("protocols/v1.json"), atomically: true, encoding: .utf8)
+    fm.createFile(atPath: dir.appendingPathComponent("entries.jsonl").path, contents: nil)
+    let out = try FileHandle(forWritingTo: dir.appendingPathComponent("entries.jsonl"))
+    var frontier = MerkleFrontier()
+    var buffer = Data()
+    let bands = ["18-26", "27-39", "40-54", "55-66"]
+    func emit(_ e: LogEntry, checkpoint: Bool) throws {
+        let text = e.canonicalJSON
+        buffer.append(Data((text + "\n").utf8))
+        frontier.append(leafHash: e.leafHash)
+        if checkpoint || frontier.size % AuditBundle.checkpointInterval == 0 {
+            let cp = try Checkpoint.sign(origin: log.origin(trialID), size: frontier.size, rootHash: frontier.root, key: keyring.logKey)
+            try cp.note.write(to: dir.appendingPathComponent("checkpoints/\(cp.size).txt"), atomically: false, encoding: .utf8)
+        }
+        if buffer.count > 1 << 20 { out.write(buffer); buffer.removeAll(keepingCapacity: true) }
+    }
+    let now = Date()
+    var registered = LogEntry(kind: .registered, trial: trialID, at: now)
+    registered.protocolVersion = 1
+    registered.protocolSHA256 = version.sha256
+    try emit(registered, checkpoint: true)
+    var locked = LogEntry(kind: .locked, trial: trialID, at: now)
+    locked.protocolVersion = 1
+    locked.protocolSHA256 = version.sha256
+    locked.seedCommitment = Hex.encode(SHA256.hash(seed))
+    locked.allocationVersion = 1
+    locked.sequence = 1
+    try emit(locked, checkpoint: true)
+    try emit(LogEntry(kind: .opened, trial: trialID, at: now), checkpoint: false)
+    for k in 1...count {
+        let factors = ["age_band": bands[k % 4], "has_partial_work": k % 3 == 0 ? "true" : "false"]
+        var e = LogEntry(kind: .enrolled, trial: trialID, at: now)
+        e.enrolment = k
+        e.pseudonym = Hex.encode(SHA256.hash(String(k)).prefix(16))
+        e.municipality = "GM0344"
+        e.sequence = 1
+        e.factors = factors
+        e.arm = engine.allocate(AllocationInput(municipality: "GM0344", factors: factors, cluster: nil), state: &state).arm
+        try emit(e, checkpoint: false)
+    }
+    var closed = LogEntry(kind: .closed, trial: trialID, at: now)
+    closed.seed = Hex.encode(seed)
+    try emit(closed, checkpoint: true)
+    out.write(buffer)
+    try out.close()
+    let vkey = keyring.logKey.verifier.vkey
+    let manifest: [String: Any] = ["trial_id": trialID, "origin": log.origin(trialID), "log_key": vkey,
+                                   "allocation_spec": "docs/allocation-spec.md, version 1", "entries": frontier.size]
+    try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: dir.appendingPathComponent("trial.json"))
+    try (vkey + "\n").write(to: dir.appendingPathComponent("log.vkey"), atomically: true, encoding: .utf8)
+    try (Hex.encode(seed) + "\n").write(to: dir.appendingPathComponent("seed.txt"), atomically: true, encoding: .utf8)
+    print("wrote \(dir.path): \(frontier.size) entries")
+}
+
+switch arguments[1] {
+case "enrol":
+    try await enrolBenchmark(count: n, concurrency: arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8)
+case "bundle":
+    guard arguments.count > 3 else { exit(2) }
+    try writeBundle(count: n, to: URL(fileURLWithPath: arguments[3]))
+default:
+    exit(2)
+}
