@@ -21,6 +21,7 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
         .target(name: "ProefCrypto", dependencies: ["CLibCrypto"]),
+        .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
         .target(
             name: "ProefCore",
             dependencies: ["ProefCrypto", .product(name: "Yams", package: "Yams")]
@@ -29,10 +30,11 @@ let package = Package(
             name: "ProefStore",
             dependencies: ["ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "ProefDatasets", dependencies: ["ProefCore", "CReadStat"]),
         .target(
             name: "ProefServer",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefCrypto",
+                "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "ProefCLI",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto",
+                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
         .testTarget(name: "ProefCoreTests", dependencies: ["ProefCore", "ProefTestSupport"]),
         .testTarget(name: "ProefStoreTests", dependencies: ["ProefStore", "ProefTestSupport"]),
+        .testTarget(name: "ProefDatasetsTests", dependencies: ["ProefDatasets", "ProefStore", "ProefTestSupport"]),
         .testTarget(
             name: "ProefServerTests",
             dependencies: [

@@ -28,6 +28,7 @@ public func buildRouter(registry: Registry) -> Router<AppRequestContext> {
     UserController(registry: registry).addRoutes(to: v1)
     TrialController(registry: registry).addRoutes(to: v1)
     EnrolmentController(registry: registry).addRoutes(to: v1)
+    OutcomeController(registry: registry).addRoutes(to: v1)
     return router
 }
 

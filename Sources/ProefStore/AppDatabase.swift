@@ -35,6 +35,7 @@ public final class AppDatabase: Sendable {
         var m = DatabaseMigrator()
         m.registerMigration("v1-registry", migrate: Migrations.v1Registry)
         m.registerMigration("v2-enrolment-and-audit-log", migrate: Migrations.v2EnrolmentAndAuditLog)
+        m.registerMigration("v3-outcomes", migrate: Migrations.v3Outcomes)
         return m
     }
 }

@@ -144,4 +144,30 @@ enum Migrations {
             t.column("rule", .text)
         }
     }
+
+    static func v3Outcomes(_ db: Database) throws {
+        try db.create(table: "outcome") { t in
+            t.column("trialID", .text).notNull()
+            t.column("enrolment", .integer).notNull()
+            t.column("outcome", .text).notNull()
+            t.column("wave", .integer).notNull()
+            t.column("version", .integer).notNull()
+            t.column("value", .double)
+            t.column("measuredOn", .text).notNull()
+            t.column("source", .text).notNull()
+            t.column("outsideWindow", .boolean).notNull()
+            t.column("reason", .text)
+            t.column("recordedBy", .text).notNull()
+            t.column("recordedAt", .datetime).notNull()
+            t.primaryKey(["trialID", "enrolment", "outcome", "wave", "version"])
+            t.foreignKey(["trialID", "enrolment"], references: "enrolment")
+        }
+        // A correction adds a version; the database refuses to overwrite or drop one.
+        try db.execute(sql: """
+            CREATE TRIGGER outcome_append_only_update BEFORE UPDATE ON outcome
+            BEGIN SELECT RAISE(ABORT, 'measurements are corrected by a new version, never overwritten'); END;
+            CREATE TRIGGER outcome_append_only_delete BEFORE DELETE ON outcome
+            BEGIN SELECT RAISE(ABORT, 'measurements are never deleted'); END;
+            """)
+    }
 }

@@ -183,3 +183,31 @@ struct ScreeningRecord: Codable, FetchableRecord, PersistableRecord {
         return Screening(trialID: trialID, at: at, municipality: municipality, outcome: o, rule: rule)
     }
 }
+
+struct OutcomeRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "outcome"
+    var trialID: String
+    var enrolment: Int
+    var outcome: String
+    var wave: Int
+    var version: Int
+    var value: Double?
+    var measuredOn: String
+    var source: String
+    var outsideWindow: Bool
+    var reason: String?
+    var recordedBy: String
+    var recordedAt: Date
+
+    init(_ m: OutcomeMeasurement) {
+        trialID = m.trialID; enrolment = m.enrolment; outcome = m.outcome; wave = m.wave; version = m.version; value = m.value
+        measuredOn = m.measuredOn.description; source = m.source; outsideWindow = m.outsideWindow; reason = m.reason
+        recordedBy = m.recordedBy; recordedAt = m.recordedAt
+    }
+
+    func domain() throws -> OutcomeMeasurement {
+        guard let on = CalendarDate(measuredOn) else { throw StoreError("measurement of \(trialID) #\(enrolment) has a bad date '\(measuredOn)'") }
+        return OutcomeMeasurement(trialID: trialID, enrolment: enrolment, outcome: outcome, wave: wave, version: version, value: value,
+                                  measuredOn: on, source: source, outsideWindow: outsideWindow, reason: reason, recordedBy: recordedBy, recordedAt: recordedAt)
+    }
+}

@@ -82,6 +82,44 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
+    public func latestOutcomes(trialID: String) async throws -> [OutcomeMeasurement] {
+        try await writer.read { db in
+            try OutcomeRecord.fetchAll(db, sql: """
+                SELECT o.* FROM outcome o WHERE o.trialID = ? AND o.version = (SELECT MAX(version) FROM outcome l
+                  WHERE l.trialID = o.trialID AND l.enrolment = o.enrolment AND l.outcome = o.outcome AND l.wave = o.wave)
+                ORDER BY o.enrolment, o.outcome, o.wave
+                """, arguments: [trialID]).map { try $0.domain() }
+        }
+    }
+
+    public func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement] {
+        try await writer.read { db in
+            try OutcomeRecord.filter(Column("trialID") == trialID && Column("enrolment") == enrolment)
+                .order(Column("outcome"), Column("wave"), Column("version")).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    public func forEachClient(trialID: String, _ body: @Sendable (Enrolment, [OutcomeMeasurement]) throws -> Void) async throws {
+        try await writer.read { db in
+            let enrolments = try EnrolmentRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchCursor(db)
+            let outcomes = try OutcomeRecord.fetchCursor(db, sql: """
+                SELECT o.* FROM outcome o WHERE o.trialID = ? AND o.version = (SELECT MAX(version) FROM outcome l
+                  WHERE l.trialID = o.trialID AND l.enrolment = o.enrolment AND l.outcome = o.outcome AND l.wave = o.wave)
+                ORDER BY o.enrolment
+                """, arguments: [trialID])
+            var pending = try outcomes.next()
+            while let record = try enrolments.next() {
+                let e = try record.domain()
+                var mine: [OutcomeMeasurement] = []
+                while let o = pending, o.enrolment <= e.number {
+                    if o.enrolment == e.number { mine.append(try o.domain()) }
+                    pending = try outcomes.next()
+                }
+                try body(e, mine)
+            }
+        }
+    }
+
     public func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T {
         try await writer.read { db in try body(SQLiteTrialTransaction(db: db)) }
     }

@@ -103,4 +103,11 @@ struct SQLiteTrialTransaction: TrialTransaction {
     }
 
     func insertScreening(_ s: Screening) throws { try ScreeningRecord(s).insert(db) }
+
+    func outcomeVersions(trialID: String, enrolment: Int, outcome: String, wave: Int) throws -> [OutcomeMeasurement] {
+        try OutcomeRecord.filter(Column("trialID") == trialID && Column("enrolment") == enrolment && Column("outcome") == outcome && Column("wave") == wave)
+            .order(Column("version")).fetchAll(db).map { try $0.domain() }
+    }
+
+    func insertOutcome(_ m: OutcomeMeasurement) throws { try OutcomeRecord(m).insert(db) }
 }

@@ -134,6 +134,9 @@ struct FailingStore: RegistryStore {
     func trials() async throws -> [Trial] { throw Internal() }
     func enrolments(trialID: String) async throws -> [Enrolment] { throw Internal() }
     func screenings(trialID: String) async throws -> [Screening] { throw Internal() }
+    func latestOutcomes(trialID: String) async throws -> [OutcomeMeasurement] { throw Internal() }
+    func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement] { throw Internal() }
+    func forEachClient(trialID: String, _ body: @Sendable (Enrolment, [OutcomeMeasurement]) throws -> Void) async throws { throw Internal() }
     func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T { throw Internal() }
     func write<T: Sendable>(_ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T { throw Internal() }
     func appendAccessLog(_ entry: AccessLogEntry) async throws { throw Internal() }

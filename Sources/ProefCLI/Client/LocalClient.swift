@@ -1,5 +1,6 @@
 import Foundation
 import ProefCore
+import ProefDatasets
 import ProefStore
 
 /// Works on the database file directly, as the local operator (who holds the file, and so is an administrator).
@@ -68,4 +69,21 @@ public struct LocalClient: ProefClient {
     }
     public func auditBundle(trialID: String) async throws -> AuditBundle { try await registry.auditBundle(trialID: trialID) }
     public func logKey() async throws -> String { registry.logVerifierKey.vkey }
+
+    public func recordOutcome(trialID: String, _ input: OutcomeInput) async throws -> RecordResult {
+        try await registry.recordOutcome(as: principal, trialID: trialID, input)
+    }
+    public func importOutcomes(trialID: String, csv: String, dryRun: Bool, validOnly: Bool, acceptOutsideWindow: Bool) async throws -> ImportReport {
+        try await registry.importOutcomes(as: principal, trialID: trialID, csv: csv, dryRun: dryRun, validOnly: validOnly, acceptOutsideWindow: acceptOutsideWindow)
+    }
+    public func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement] {
+        try await registry.outcomeHistory(as: principal, trialID: trialID, enrolment: enrolment)
+    }
+    public func due(trialID: String, municipality: String?, withinDays: Int) async throws -> [DueItem] {
+        try await registry.due(as: principal, trialID: trialID, municipality: municipality, withinDays: withinDays)
+    }
+    public func consort(trialID: String) async throws -> ConsortReport { try await registry.consort(as: principal, trialID: trialID) }
+    public func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result {
+        try await DatasetExporter(registry: registry).export(as: principal, trialID: trialID, format: format, to: path)
+    }
 }

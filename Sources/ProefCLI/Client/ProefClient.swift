@@ -1,4 +1,5 @@
 import ProefCore
+import ProefDatasets
 
 /// Every CLI command talks to this: the local database (`LocalClient`) or a running service
 /// (`RemoteClient`), with the same results, so output is identical either way.
@@ -29,4 +30,12 @@ public protocol ProefClient: Sendable {
     /// The trial's log, protocols and checkpoints; from a service, through its public endpoints only.
     func auditBundle(trialID: String) async throws -> AuditBundle
     func logKey() async throws -> String
+
+    func recordOutcome(trialID: String, _ input: OutcomeInput) async throws -> RecordResult
+    func importOutcomes(trialID: String, csv: String, dryRun: Bool, validOnly: Bool, acceptOutsideWindow: Bool) async throws -> ImportReport
+    func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement]
+    func due(trialID: String, municipality: String?, withinDays: Int) async throws -> [DueItem]
+    func consort(trialID: String) async throws -> ConsortReport
+    /// Writes the dataset to `path` and its codebook to `path.codebook.json`.
+    func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result
 }

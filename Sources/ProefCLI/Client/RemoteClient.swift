@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import ProefCore
+import ProefDatasets
 import ProefServer
 
 /// Talks to a running service over its `/v1` API with a bearer token; problem+json answers
@@ -30,7 +31,7 @@ public struct RemoteClient: ProefClient {
 
     /// The body of a successful answer, or the problem turned into a `ProefError`.
     private func raw(_ method: String, _ path: String, query: [String: String?] = [:], json: (some Encodable)? = Empty?.none,
-                     text: String? = nil) async throws -> Data {
+                     text: String? = nil, contentType: String = "application/yaml") async throws -> Data {
         var components = URLComponents(url: baseURL.appendingPathComponent("v1/" + path), resolvingAgainstBaseURL: false)
         let items = query.compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }.sorted { $0.name < $1.name }
         if !items.isEmpty { components?.queryItems = items }
@@ -42,7 +43,7 @@ public struct RemoteClient: ProefClient {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = try APICoding.encoder().encode(json)
         } else if let text {
-            request.setValue("application/yaml", forHTTPHeaderField: "Content-Type")
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(text.utf8)
         }
         let (data, response): (Data, URLResponse)
@@ -157,6 +158,41 @@ public struct RemoteClient: ProefClient {
         let name = try LogVerifierKey(vkey: vkey).name
         return AuditBundle(trialID: trialID, origin: TransparencyLog.origin(logName: name, trialID: trialID), logKey: vkey,
                            protocols: protocols, entries: entries, checkpoints: checkpoints)
+    }
+
+    public func recordOutcome(trialID: String, _ i: OutcomeInput) async throws -> RecordResult {
+        struct Body: Encodable {
+            var enrolment: Int?; var bsn: String?; var outcome: String; var wave: Int; var value: String; var measuredOn: String
+            var source: String?; var acceptOutsideWindow: Bool; var reason: String?; var retract: Bool
+        }
+        var body = Body(enrolment: nil, bsn: nil, outcome: i.outcome, wave: i.wave, value: i.value, measuredOn: i.measuredOn, source: i.source,
+                        acceptOutsideWindow: i.acceptOutsideWindow, reason: i.reason, retract: i.retract)
+        switch i.client {
+        case let .enrolment(n): body.enrolment = n
+        case let .bsn(b): body.bsn = b
+        }
+        return try await send("POST", "trials/\(trialID)/outcomes", json: body, as: RecordResult.self)
+    }
+    public func importOutcomes(trialID: String, csv: String, dryRun: Bool, validOnly: Bool, acceptOutsideWindow: Bool) async throws -> ImportReport {
+        let data = try await raw("POST", "trials/\(trialID)/outcomes/import",
+                                 query: ["dry_run": String(dryRun), "valid_only": String(validOnly), "accept_outside_window": String(acceptOutsideWindow)],
+                                 text: csv, contentType: "text/csv")
+        return try APICoding.decoder().decode(ImportReport.self, from: data)
+    }
+    public func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement] {
+        try await send("GET", "trials/\(trialID)/enrolments/\(enrolment)/outcomes", as: [OutcomeMeasurement].self)
+    }
+    public func due(trialID: String, municipality: String?, withinDays: Int) async throws -> [DueItem] {
+        try await send("GET", "trials/\(trialID)/due", query: ["municipality": municipality, "within": String(withinDays)], as: [DueItem].self)
+    }
+    public func consort(trialID: String) async throws -> ConsortReport { try await send("GET", "trials/\(trialID)/consort", as: ConsortReport.self) }
+    public func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result {
+        let data = try await raw("GET", "trials/\(trialID)/export", query: ["format": format.rawValue])
+        try data.write(to: URL(fileURLWithPath: path))
+        let codebook = try await raw("GET", "trials/\(trialID)/export/codebook", query: ["format": format.rawValue])
+        try codebook.write(to: URL(fileURLWithPath: path + ".codebook.json"))
+        let rows = (try? JSONSerialization.jsonObject(with: codebook) as? [String: Any])?["rows"] as? Int ?? 0
+        return DatasetExporter.Result(rows: rows, file: path, codebook: path + ".codebook.json")
     }
 
     /// The service does not know the local file name; put it back on the protocol issues.

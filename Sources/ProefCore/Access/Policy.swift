@@ -12,6 +12,10 @@ public enum Action: String, Sendable, Codable, CaseIterable {
     /// Enrol a client, or change an enrolment (invalidate, record received treatment).
     case enrol = "enrolment.write"
     case readEnrolments = "enrolment.read"
+    /// Record outcomes and read follow-up lists: a klantmanager for their municipality, the trial's programme manager.
+    case recordOutcome = "outcome.write"
+    /// Pseudonymised datasets: statisticians granted the trial.
+    case exportDataset = "dataset.read"
 }
 
 /// What an action is about, as far as the decision needs it.
@@ -56,7 +60,11 @@ public enum Policy {
             guard let trial = scope.trial else { return "no trial given" }
             guard p.role == .klantmanager else { return "only klantmanagers enrol clients" }
             return enrolsFor(p, trial, scope.municipality)
-        case .readEnrolments:
+        case .exportDataset:
+            guard let trial = scope.trial else { return "no trial given" }
+            guard p.role == .statistician else { return "datasets are for statisticians granted the trial" }
+            return trial.statisticians.contains(p.userID) ? nil : "trial '\(trial.id)' is not granted to you"
+        case .readEnrolments, .recordOutcome:
             guard let trial = scope.trial else { return "no trial given" }
             switch p.role {
             case .programmeManager: return trial.owner == p.userID ? nil : "trial '\(trial.id)' belongs to another programme manager"

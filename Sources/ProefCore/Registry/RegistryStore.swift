@@ -19,6 +19,13 @@ public protocol RegistryStore: Sendable {
     func trials() async throws -> [Trial]
     func enrolments(trialID: String) async throws -> [Enrolment]
     func screenings(trialID: String) async throws -> [Screening]
+    /// The latest version of every measurement of a trial (retracted ones included).
+    func latestOutcomes(trialID: String) async throws -> [OutcomeMeasurement]
+    /// Every version of the measurements of one enrolment, oldest first.
+    func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement]
+    /// Every enrolment in order with the latest version of its measurements, one client at a
+    /// time from a cursor, so an export of any size runs in flat memory.
+    func forEachClient(trialID: String, _ body: @Sendable (Enrolment, [OutcomeMeasurement]) throws -> Void) async throws
 
     /// One read snapshot.
     func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T

@@ -14,6 +14,8 @@ public protocol TrialReader {
     func enrolmentCount(trialID: String) throws -> Int
     func allocationState(trialID: String) throws -> AllocationState?
     func sealedSeed(trialID: String) throws -> AESGCM.Sealed?
+    /// Every version of one measurement, oldest first.
+    func outcomeVersions(trialID: String, enrolment: Int, outcome: String, wave: Int) throws -> [OutcomeMeasurement]
 }
 
 /// Writes inside the one transaction a domain operation runs in; everything is committed
@@ -30,6 +32,7 @@ public protocol TrialTransaction: TrialReader {
     func saveAllocationState(trialID: String, _ state: AllocationState) throws
     func saveSealedSeed(trialID: String, _ sealed: AESGCM.Sealed) throws
     func insertScreening(_ screening: Screening) throws
+    func insertOutcome(_ measurement: OutcomeMeasurement) throws
 }
 
 extension TrialReader {

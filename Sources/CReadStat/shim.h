@@ -1,0 +1,4 @@
+#ifndef PROEF_CREADSTAT_SHIM_H
+#define PROEF_CREADSTAT_SHIM_H
+#include <readstat.h>
+#endif

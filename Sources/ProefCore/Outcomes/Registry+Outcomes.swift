@@ -1,0 +1,203 @@
+import Foundation
+import ProefCrypto
+
+/// Every bad row of an import, by line.
+public struct RowIssue: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var field: String
+    public var message: String
+    public var description: String { "line \(line): \(field): \(message)" }
+}
+
+/// What an import did, or would do with `--dry-run`.
+public struct ImportReport: Sendable, Codable, Equatable {
+    public var rows: Int
+    public var recorded: Int
+    public var corrected: Int
+    public var unchanged: Int
+    public var rejected: [RowIssue]
+    /// False for a dry run, or when errors stopped the import.
+    public var written: Bool
+}
+
+extension Registry {
+    /// Records one measurement (or a correction with a reason), validated against the protocol
+    /// and the wave's window; the audit log gets the record's hash, never its values.
+    public func recordOutcome(as p: Principal, trialID: String, _ input: OutcomeInput) async throws -> RecordResult {
+        let trial = try await existingTrial(trialID)
+        try await authorizeOutcomes(p, trial)
+        let planner = try outcomePlanner(p, trialID: trialID, inputs: [input])
+        let (log, now) = (self.log, clock())
+        return try await store.write { tx in
+            let plan = try planner.plan(input, line: 0, tx: tx, now: now)
+            if plan.action != .unchanged { try Self.apply([plan.measurement], trialID: trialID, log: log, tx: tx) }
+            return RecordResult(action: plan.action, measurement: plan.measurement)
+        }
+    }
+
+    /// Imports a CSV of measurements. The whole file is checked first; with any bad row nothing
+    /// is written unless `validOnly`. Rows that repeat what is recorded change nothing, so
+    /// importing a file twice is harmless.
+    public func importOutcomes(as p: Principal, trialID: String, csv: String, dryRun: Bool, validOnly: Bool,
+                               acceptOutsideWindow: Bool = false) async throws -> ImportReport {
+        let trial = try await existingTrial(trialID)
+        try await authorizeOutcomes(p, trial)
+        let table = try CSVTable(parsing: csv)
+        let missing = ["outcome", "wave", "value", "measured_on"].filter { !table.header.contains($0) }
+        if !missing.isEmpty || !(table.header.contains("bsn") || table.header.contains("enrolment")) {
+            throw ProefError.invalid("header", "the file needs the columns bsn or enrolment, outcome, wave, value, measured_on (optional: source, reason, retract); missing: \((missing + (table.header.contains("bsn") || table.header.contains("enrolment") ? [] : ["bsn or enrolment"])).joined(separator: ", "))")
+        }
+        var inputs: [(line: Int, input: OutcomeInput)] = []
+        var issues: [RowIssue] = []
+        for row in table.rows {
+            do { inputs.append((row.line, try Self.input(row, acceptOutsideWindow: acceptOutsideWindow))) } catch let e as ProefError {
+                issues.append(RowIssue(line: row.line, field: e.field ?? "", message: e.message))
+            }
+        }
+        let planner = try outcomePlanner(p, trialID: trialID, inputs: inputs.map(\.input))
+        let (log, now) = (self.log, clock())
+        let (parsed, parseIssues) = (inputs, issues)
+        let body: @Sendable (any TrialReader) throws -> (ImportReport, [OutcomeMeasurement]) = { tx in
+            var issues = parseIssues
+            var planned: [OutcomeMeasurement] = []
+            var seen: [String: Int] = [:]
+            var counts: [RecordAction: Int] = [:]
+            for (line, input) in parsed {
+                do {
+                    let plan = try planner.plan(input, line: line, tx: tx, now: now)
+                    let key = "\(plan.measurement.enrolment)/\(plan.measurement.outcome)/\(plan.measurement.wave)"
+                    if let earlier = seen[key] {
+                        throw ProefError.invalid("wave", "the same client, outcome and wave is on line \(earlier) too")
+                    }
+                    seen[key] = line
+                    if plan.action != .unchanged { planned.append(plan.measurement) }
+                    counts[plan.action, default: 0] += 1
+                } catch let e as ProefError {
+                    issues.append(RowIssue(line: line, field: e.field ?? "", message: e.message))
+                }
+            }
+            issues.sort { $0.line < $1.line }
+            return (ImportReport(rows: table.rows.count, recorded: counts[.recorded] ?? 0, corrected: counts[.corrected] ?? 0,
+                                 unchanged: counts[.unchanged] ?? 0, rejected: issues, written: false), planned)
+        }
+        if dryRun { return try await store.read(body).0 }
+        return try await store.write { tx in
+            var (report, planned) = try body(tx)
+            if !report.rejected.isEmpty && !validOnly {
+                throw ProefError(.invalidInput, field: "line \(report.rejected[0].line)",
+                                 "\(report.rejected.count) of \(report.rows) rows are invalid, so nothing was imported (first: \(report.rejected[0])); fix them, or import the valid rows only",
+                                 issues: report.rejected.map { ProtocolIssue(line: $0.line, field: $0.field, message: $0.message) })
+            }
+            try Self.apply(planned, trialID: trialID, log: log, tx: tx)
+            report.written = true
+            return report
+        }
+    }
+
+    /// Every version of one client's measurements.
+    public func outcomeHistory(as p: Principal, trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement] {
+        let trial = try await existingTrial(trialID)
+        guard let e = try await store.read({ try $0.enrolment(trialID: trialID, number: enrolment) }) else {
+            throw ProefError.notFound("enrolment", "\(trialID) #\(enrolment)")
+        }
+        if p != .localOperator && !(p.role == .statistician && Policy.allows(p, .exportDataset, Scope(trial: trial))) {
+            try await authorize(p, .recordOutcome, Scope(trial: trial, municipality: p.role == .klantmanager ? e.municipality : nil))
+        }
+        return try await store.outcomeHistory(trialID: trialID, enrolment: enrolment)
+    }
+
+    func authorizeOutcomes(_ p: Principal, _ trial: Trial) async throws {
+        if p != .localOperator { try await authorize(p, .recordOutcome, Scope(trial: trial)) }
+    }
+
+    /// Resolves clients and validates rows; BSNs are pseudonymised here, before any transaction.
+    private func outcomePlanner(_ p: Principal, trialID: String, inputs: [OutcomeInput]) throws -> OutcomePlanner {
+        var pseudonyms: [String: String] = [:]
+        for input in inputs {
+            if case let .bsn(text) = input.client, let bsn = try? BSN(text) { pseudonyms[text] = keyring.datasetPseudonym(bsn, trialID: trialID) }
+        }
+        return OutcomePlanner(trialID: trialID, principal: p, pseudonyms: pseudonyms)
+    }
+
+    static func apply(_ measurements: [OutcomeMeasurement], trialID: String, log: TransparencyLog, tx: any TrialTransaction) throws {
+        guard !measurements.isEmpty else { return }
+        var entries: [LogEntry] = []
+        for m in measurements {
+            try tx.insertOutcome(m)
+            var entry = LogEntry(kind: .outcomeRecorded, trial: trialID, at: m.recordedAt)
+            entry.enrolment = m.enrolment
+            entry.recordSHA256 = m.recordSHA256
+            entries.append(entry)
+        }
+        try log.append(entries, trialID: trialID, in: tx)
+    }
+
+    static func input(_ row: CSVTable.Row, acceptOutsideWindow: Bool) throws -> OutcomeInput {
+        let v = row.values
+        let client: ClientReference
+        if let bsn = v["bsn"], !bsn.isEmpty {
+            client = .bsn(bsn)
+        } else if let raw = v["enrolment"], let n = Int(raw.trimmingCharacters(in: .whitespaces)) {
+            client = .enrolment(n)
+        } else {
+            throw ProefError.invalid("enrolment", "give the client's bsn or enrolment number")
+        }
+        guard let wave = Int((v["wave"] ?? "").trimmingCharacters(in: .whitespaces)) else {
+            throw ProefError.invalid("wave", "'\(v["wave"] ?? "")' is not a whole number of months")
+        }
+        let retract = ["1", "yes", "true"].contains((v["retract"] ?? "").lowercased())
+        return OutcomeInput(client: client, outcome: v["outcome"] ?? "", wave: wave, value: v["value"] ?? "", measuredOn: v["measured_on"] ?? "",
+                            source: v["source"].flatMap { $0.isEmpty ? nil : $0 }, acceptOutsideWindow: acceptOutsideWindow,
+                            reason: v["reason"].flatMap { $0.isEmpty ? nil : $0 }, retract: retract)
+    }
+}
+
+/// Decides, inside a transaction, what recording one input means: a first version, a
+/// correction, or nothing new.
+struct OutcomePlanner: Sendable {
+    let trialID: String
+    let principal: Principal
+    let pseudonyms: [String: String]
+
+    struct Plan {
+        var action: RecordAction
+        var measurement: OutcomeMeasurement
+    }
+
+    func plan(_ input: OutcomeInput, line: Int, tx: any TrialReader, now: Date) throws -> Plan {
+        let enrolment: Enrolment
+        switch input.client {
+        case let .enrolment(n):
+            guard let e = try tx.enrolment(trialID: trialID, number: n) else { throw ProefError.notFound("enrolment", "#\(n)") }
+            enrolment = e
+        case let .bsn(text):
+            _ = try BSN(text)
+            guard let pseudonym = pseudonyms[text], let e = try tx.enrolment(trialID: trialID, pseudonym: pseudonym) else {
+                throw ProefError(.notFound, field: "bsn", "this client is not enrolled in the trial")
+            }
+            enrolment = e
+        }
+        if principal.role == .klantmanager && principal.municipality != enrolment.municipality {
+            throw ProefError(.forbidden, field: "enrolment", "client #\(enrolment.number) is not of your municipality")
+        }
+        let trial = try tx.existingTrial(trialID)
+        let proto = try tx.currentVersion(of: trial).protocol
+        let today = CalendarDate(daysSinceEpoch: Int((now.timeIntervalSince1970 / 86_400).rounded(.down)))
+        let checked = try OutcomeCheck.validate(input, protocol: proto, enrolledOn: enrolment.enrolledOn, today: today)
+        let source = input.source ?? checked.outcome.source.rawValue
+        let history = try tx.outcomeVersions(trialID: trialID, enrolment: enrolment.number, outcome: checked.outcome.id, wave: input.wave)
+        var m = OutcomeMeasurement(trialID: trialID, enrolment: enrolment.number, outcome: checked.outcome.id, wave: input.wave,
+                                   version: (history.last?.version ?? 0) + 1, value: checked.value, measuredOn: checked.date, source: source,
+                                   outsideWindow: checked.outsideWindow, reason: input.reason, recordedBy: principal.userID, recordedAt: now)
+        guard let latest = history.last else {
+            if input.retract { throw ProefError.invalid("retract", "there is no value to retract") }
+            return Plan(action: .recorded, measurement: m)
+        }
+        if latest.sameContent(as: m) { return Plan(action: .unchanged, measurement: latest) }
+        guard let reason = input.reason?.trimmingCharacters(in: .whitespaces), !reason.isEmpty else {
+            throw ProefError.invalid("reason", "wave \(input.wave) of \(m.outcome) is already recorded for #\(m.enrolment) (\(latest.value.map { "\($0)" } ?? "retracted") on \(latest.measuredOn)); give a reason to correct it")
+        }
+        m.reason = reason
+        return Plan(action: .corrected, measurement: m)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import ProefCore
+
+/// Streams a trial's pseudonymised dataset to a file, one client at a time, so memory stays
+/// flat however many rows there are, and writes its codebook beside it.
+public struct DatasetExporter: Sendable {
+    public let registry: Registry
+
+    public init(registry: Registry) { self.registry = registry }
+
+    public struct Result: Sendable, Codable {
+        public var rows: Int
+        public var file: String
+        public var codebook: String
+
+        public init(rows: Int, file: String, codebook: String) {
+            self.rows = rows; self.file = file; self.codebook = codebook
+        }
+    }
+
+    /// Writes `path` and `path` + `.codebook.json`. Statisticians granted the trial (or the local operator) only.
+    public func export(as p: Principal, trialID: String, format: DatasetFormat, to path: String) async throws -> Result {
+        let trial = try await registry.trial(as: p, id: trialID)
+        if p != .localOperator { try await registry.authorize(p, .exportDataset, Scope(trial: trial)) }
+        let version = try await registry.version(as: p, trialID: trialID, number: trial.currentVersion)
+        let schema = DatasetSchema(version, shape: format.shape)
+        let clients = try await registry.store.read { try $0.enrolmentCount(trialID: trialID) }
+        let rows = format.shape == .long ? clients * schema.waves.count : clients
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw DatasetError("cannot write '\(path)'") }
+        defer { try? handle.close() }
+        var writer: any DatasetWriter = switch format {
+        case .csv, .csvWide: CSVDatasetWriter(handle: handle)
+        case .dta: ReadStatDatasetWriter(kind: .dta, handle: handle)
+        case .sav: ReadStatDatasetWriter(kind: .sav, handle: handle)
+        }
+        try writer.begin(schema, rowCount: rows)
+        let box = WriterBox(writer)
+        try await registry.store.forEachClient(trialID: trialID) { e, latest in
+            for row in schema.rows(e, latest) { try box.write(row) }
+        }
+        try box.finish()
+        let codebookPath = path + ".codebook.json"
+        try Codebook(schema: schema, format: format, rows: rows, at: registry.clock()).json().write(to: URL(fileURLWithPath: codebookPath))
+        return Result(rows: rows, file: path, codebook: codebookPath)
+    }
+}
+
+/// Lets the store's read closure drive the writer; the closure runs on one thread at a time.
+private final class WriterBox: @unchecked Sendable {
+    var writer: any DatasetWriter
+    init(_ writer: any DatasetWriter) { self.writer = writer }
+    func write(_ row: [DatasetValue]) throws { try writer.write(row) }
+    func finish() throws { try writer.finish() }
+}
