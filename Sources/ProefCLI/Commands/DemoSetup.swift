@@ -3,7 +3,8 @@ import ProefCore
 import ProefStore
 
 /// A ready-to-explore installation: the municipalities of the example protocols, a user of
-/// each role with a token, and every protocol in the folder registered and locked.
+/// each role with a token, every protocol in the folder registered and locked, and the Utrecht
+/// trial with two and a half years of simulated enrolments and outcomes (see `DemoHistory`).
 enum DemoSetup {
     static let municipalities = [
         ("GM0344", "Utrecht"), ("GM0014", "Groningen"), ("GM0855", "Tilburg"), ("GM0289", "Wageningen"),
@@ -35,11 +36,16 @@ enum DemoSetup {
         let files = try FileManager.default.contentsOfDirectory(atPath: protocolsFolder).filter { $0.hasSuffix(".yaml") }.sorted()
         for file in files {
             let path = (protocolsFolder as NSString).appendingPathComponent(file)
+            if file == "utrecht-weten-wat-werkt.yaml" {
+                try await DemoHistory(registry: registry).run(protocolText: try readFile(path), file: path)
+                continue
+            }
             let trial = try await registry.register(as: pm, protocolText: try readFile(path), file: path)
             _ = try await registry.transition(as: pm, trialID: trial.id, .lock)
             _ = try await registry.grant(as: pm, trialID: trial.id, statistician: "stat")
         }
-        var text = "demo database \(databasePath): \(files.count) trials registered and locked from \(protocolsFolder)/\n"
+        var text = "demo database \(databasePath): \(files.count) trials registered and locked from \(protocolsFolder)/;"
+        text += " utrecht-weten-wat-werkt holds simulated enrolments and outcomes\n"
         text += "demo tokens (this database only):\n"
         for (user, secret) in tokens { text += "  \(user.padding(toLength: 13, withPad: " ", startingAt: 0)) \(secret)\n" }
         // Written unbuffered: the service runs on and a buffered print would not reach a redirected log.

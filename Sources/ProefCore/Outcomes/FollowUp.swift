@@ -47,6 +47,12 @@ public struct ConsortReport: Sendable, Codable, Equatable {
     public var attrition: [Attrition]
     public var primaryOutcome: String?
     public var finalWave: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case assessed, excluded, excludedNotEligible, declinedConsent, randomised, arms, attrition, primaryOutcome, finalWave
+        // Spelled so that the API's snake_case conversion round-trips (trial_id <-> trialId).
+        case trialID = "trialId"
+    }
 }
 
 extension Registry {

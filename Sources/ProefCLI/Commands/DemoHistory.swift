@@ -1,0 +1,115 @@
+import Foundation
+import ProefCore
+
+/// Two years and a half of a simulated Utrecht trial for the demo database: enrolments spread
+/// over six months, outcomes at every wave that has come, some missing, a few corrections of
+/// received treatment and one invalid enrolment. Seeded, so every demo holds the same data.
+struct DemoHistory {
+    let registry: Registry
+    let trialID = "utrecht-weten-wat-werkt"
+    let clients = 240
+
+    /// A movable clock, so registration, lock and enrolments carry dates in the past.
+    final class Clock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Date
+        init(_ start: Date) { value = start }
+        var now: Date { lock.withLock { value } }
+        func set(_ d: Date) { lock.withLock { value = d } }
+    }
+
+    /// splitmix64: a fixed stream of demo data (not used for allocation).
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func normal(_ mean: Double, _ sd: Double) -> Double {
+            mean + sd * (-2 * log(max(uniform(), 1e-12))).squareRoot() * cos(2 * .pi * uniform())
+        }
+        mutating func pick<T>(_ xs: [T]) -> T { xs[Int(next() % UInt64(xs.count))] }
+    }
+
+    static func bsn(_ k: Int) -> String {
+        var base = 200_000_000 + k * 100
+        while true {
+            let d = String(base).compactMap(\.wholeNumberValue)
+            var sum = 0
+            for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
+            if sum % 11 == 0 { return String(base) }
+            base += 1
+        }
+    }
+
+    /// Registers, locks and fills the trial; the other protocols are registered by the caller.
+    func run(protocolText: String, file: String) async throws {
+        let today = Date()
+        let start = Calendar(identifier: .gregorian).date(byAdding: .month, value: -30, to: today) ?? today
+        let clock = Clock(start)
+        let past = Registry(store: registry.store, keyring: registry.keyring, clock: { clock.now })
+        let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
+        let km = Principal(userID: "km.utrecht", role: .klantmanager, municipality: "GM0344")
+        _ = try await past.register(as: pm, protocolText: protocolText, file: file)
+        clock.set(start.addingTimeInterval(7 * 86_400))
+        _ = try await past.transition(as: pm, trialID: trialID, .lock)
+        _ = try await past.grant(as: pm, trialID: trialID, statistician: "stat")
+
+        var g = Generator(state: 2017)
+        var csv = "enrolment,outcome,wave,value,measured_on,source\n"
+        let genders = ["female", "male", "other"], households = ["single", "single_parent", "couple", "couple_with_children"]
+        let effect = ["control": 0.0, "vrijstelling": 0.02, "extra-begeleiding": 0.08, "bijverdienen": 0.05]
+        for k in 1...clients {
+            clock.set(start.addingTimeInterval(Double(14 + k * 180 / clients) * 86_400))
+            let age = 20 + Int(g.next() % 45)
+            let partial = g.uniform() < 0.2
+            let covariates = [
+                "age": String(age), "age_band": age < 27 ? "18-26" : age < 40 ? "27-39" : age < 55 ? "40-54" : "55-66",
+                "gender": g.pick(genders), "months_on_benefit": String(6 + Int(g.next() % 100)), "household_type": g.pick(households),
+                "has_partial_work": String(partial), "on_bijstand": "true", "fully_exempt": "false",
+            ]
+            let consent = g.uniform() > 0.06
+            let eligible = g.uniform() > 0.05
+            let request = EnrolmentRequest(bsn: Self.bsn(k), municipality: nil,
+                                           covariates: eligible ? covariates : covariates.merging(["on_bijstand": "false"]) { $1 }, consent: consent)
+            guard let e = try? await past.enrol(as: km, trialID: trialID, request) else { continue }
+            let enrolled = CalendarDate(daysSinceEpoch: Int(clock.now.timeIntervalSince1970 / 86_400))
+            if e.arm == "extra-begeleiding" && g.uniform() < 0.15 {
+                _ = try await past.recordReceived(as: km, trialID: trialID, number: e.enrolment, arm: "control")
+            }
+            csv += outcomes(e.enrolment, arm: e.arm, effect: effect[e.arm] ?? 0, partial: partial, enrolled: enrolled,
+                            today: CalendarDate(daysSinceEpoch: Int(today.timeIntervalSince1970 / 86_400)), g: &g)
+        }
+        _ = try await past.invalidate(as: km, trialID: trialID, number: 17, reason: "enrolled twice under a mistyped BSN")
+        _ = try await registry.importOutcomes(as: km, trialID: trialID, csv: csv, dryRun: false, validOnly: false)
+    }
+
+    /// CSV rows for every wave whose date has come, about 8% missing.
+    private func outcomes(_ n: Int, arm: String, effect: Double, partial: Bool, enrolled: CalendarDate, today: CalendarDate,
+                          g: inout Generator) -> String {
+        var rows = ""
+        let exitMonths = -log(max(g.uniform(), 1e-9)) / (0.025 + effect / 4)
+        for wave in [0, 6, 12, 18, 24] {
+            let target = enrolled.adding(months: wave)
+            let date = target.adding(days: Int(g.next() % 20))
+            guard date <= today else { break }
+            if g.uniform() < 0.08 { continue }
+            let pWork = (partial ? 0.35 : 0.08) + (0.15 + effect) * Double(wave) / 24
+            let works = g.uniform() < pWork
+            rows += "\(n),paid_work,\(wave),\(works ? 1 : 0),\(date),administrative\n"
+            rows += "\(n),hours_worked,\(wave),\(works ? max(1, min(40, Int(g.normal(22, 8).rounded()))) : 0),\(date),administrative\n"
+            if wave > 0 {
+                let exit = enrolled.adding(days: Int(exitMonths * 30.4))
+                rows += exit <= target ? "\(n),exit_benefit,\(wave),event,\(exit),administrative\n" : "\(n),exit_benefit,\(wave),censored,\(target),administrative\n"
+            }
+            if wave % 12 == 0 {
+                rows += "\(n),wellbeing,\(wave),\(String(format: "%.1f", max(0, min(10, g.normal(6 + effect * 5, 1.5))))),\(date),survey\n"
+            }
+        }
+        return rows
+    }
+}
