@@ -44,7 +44,7 @@ public struct ProefCommand: AsyncParsableCommand {
 
     static func render(_ error: ProefError) -> String {
         if error.issues.isEmpty { return "error: \(error.description)\n" }
-        return error.issues.map { "\($0)\n" }.joined() + "error: \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") found\n"
+        return error.issues.map { "\($0)\n" }.joined() + "error: \(error.message)\n"
     }
 }
 

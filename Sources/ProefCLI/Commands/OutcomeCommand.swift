@@ -52,8 +52,13 @@ struct OutcomeCommand: AsyncParsableCommand {
         @Flag(name: .customLong("accept-outside-window"), help: "Accept dates outside a wave's window, flagged.") var acceptOutsideWindow = false
 
         func run() async throws {
-            let report = try await global.client().importOutcomes(trialID: trial, csv: try readFile(file), dryRun: dryRun, validOnly: validOnly,
+            let report: ImportReport
+            do {
+                report = try await global.client().importOutcomes(trialID: trial, csv: try readFile(file), dryRun: dryRun, validOnly: validOnly,
                                                                   acceptOutsideWindow: acceptOutsideWindow)
+            } catch let e as ProefError where !e.issues.isEmpty {
+                throw ProefError(e.kind, field: e.field, e.message, issues: e.issues.map { var i = $0; i.file = file; return i })
+            }
             try Printer(json: global.json).emit(report) {
                 var lines = report.rejected.map { "\(file):\($0.line): \($0.field): \($0.message)" }
                 lines.append("\(report.rows) rows: \(report.recorded) new, \(report.corrected) corrections, \(report.unchanged) unchanged, \(report.rejected.count) rejected"

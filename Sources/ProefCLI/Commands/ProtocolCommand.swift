@@ -19,7 +19,7 @@ struct ProtocolCommand: AsyncParsableCommand {
                 }
             }
             if !allIssues.isEmpty {
-                throw ProefError(.invalidProtocol, "\(allIssues.count) problems", issues: allIssues)
+                throw ProefError(.invalidProtocol, "\(allIssues.count) problem\(allIssues.count == 1 ? "" : "s") found", issues: allIssues)
             }
         }
     }
