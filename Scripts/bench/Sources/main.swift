@@ -3,6 +3,8 @@
 //   proef-bench enrol  N CONCURRENCY   enrolments through the HTTP service on a file database
 //                                      with durable commits, next to raw SQLite commits
 //   proef-bench bundle N DIR            writes a closed trial's audit bundle with N enrolments
+//   proef-bench dataset N DIR           a database (DIR/export.sqlite, key DIR/proef.key) with N clients
+//                                      and a paid_work measurement at each of their 5 waves
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -178,9 +180,54 @@ func writeBundle(count: Int, to dir: URL) throws {
     print("wrote \(dir.path): \(frontier.size) entries")
 }
 
+/// Fills a database for the export benchmark: the registry registers and locks the trial, then
+/// plain SQL inserts clients and measurements in one transaction (fast, and the same rows the
+/// service would write).
+func writeDataset(clients: Int, to dir: URL) async throws {
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent("export.sqlite").path
+    try? FileManager.default.removeItem(atPath: path)
+    try? FileManager.default.removeItem(at: dir.appendingPathComponent("proef.key"))
+    let keys = try KeyFile.create(at: dir.appendingPathComponent("proef.key").path).keyring()
+    let db = try AppDatabase.open(path: path)
+    let registry = Registry(store: SQLiteRegistryStore(db), keyring: keys)
+    _ = try await registry.addMunicipality(as: .localOperator, code: "GM0344", name: "Utrecht")
+    _ = try await registry.register(as: .localOperator, protocolText: utrechtText)
+    _ = try await registry.transition(as: .localOperator, trialID: "utrecht-weten-wat-werkt", .lock)
+    try fillDataset(db.writer, clients: clients)
+    print("wrote \(path): \(clients) clients, \(clients * 5) measurements")
+}
+
+func fillDataset(_ writer: any DatabaseWriter, clients: Int) throws {
+    let covariates = #"{"age":"35","age_band":"27-39","fully_exempt":"false","gender":"female","has_partial_work":"false","household_type":"single","months_on_benefit":"30","on_bijstand":"true"}"#
+    let arms = ["control", "vrijstelling", "extra-begeleiding", "bijverdienen"]
+    try writer.write { db in
+        let enrol = try db.makeStatement(sql: """
+            INSERT INTO enrolment (trialID, number, pseudonym, logPseudonym, municipality, enrolledAt, enrolledOn, enrolledBy, sequence, arm,
+              factors, covariates, logIndex) VALUES ('utrecht-weten-wat-werkt', ?, ?, ?, 'GM0344', '2024-01-01 09:00:00.000', ?, 'bench', 1, ?,
+              '{"age_band":"27-39","has_partial_work":"false"}', ?, ?)
+            """)
+        let outcome = try db.makeStatement(sql: """
+            INSERT INTO outcome (trialID, enrolment, outcome, wave, version, value, measuredOn, source, outsideWindow, recordedBy, recordedAt)
+            VALUES ('utrecht-weten-wat-werkt', ?, 'paid_work', ?, 1, ?, ?, 'administrative', 0, 'bench', '2026-01-01 09:00:00.000')
+            """)
+        for k in 1...clients {
+            let on = CalendarDate(daysSinceEpoch: 19_700 + k % 365)
+            let pseudonym = Hex.encode(SHA256.hash(String(k)).prefix(16))
+            try enrol.execute(arguments: [k, pseudonym, pseudonym, on.description, arms[k % 4], covariates, k + 2])
+            for wave in [0, 6, 12, 18, 24] {
+                try outcome.execute(arguments: [k, wave, Double((k + wave) % 3 == 0 ? 1 : 0), on.adding(months: wave).description])
+            }
+        }
+    }
+}
+
 switch arguments[1] {
 case "enrol":
     try await enrolBenchmark(count: n, concurrency: arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8)
+case "dataset":
+    guard arguments.count > 3 else { exit(2) }
+    try await writeDataset(clients: n, to: URL(fileURLWithPath: arguments[3]))
 case "bundle":
     guard arguments.count > 3 else { exit(2) }
     try writeBundle(count: n, to: URL(fileURLWithPath: arguments[3]))
