@@ -92,7 +92,7 @@ func makeProtocol(arms: [(String, Int)], design: String) throws -> TrialProtocol
             var state = AllocationState(sequence: 1)
             var tally: [String: Int] = [:]
             var worst = 0
-            var rng = SplitMix(seed: UInt64(s))
+            var rng = SplitMix64(seed: UInt64(s))
             for _ in 0..<400 {
                 let f = ["municipality": ["GM0344", "GM0014"][Int(rng.next() % 2)], "gender": ["f", "m", "x"][Int(rng.next() % 3)],
                          "age_band": ["young", "mid", "old"][Int(rng.next() % 3)]]
@@ -156,18 +156,5 @@ func makeProtocol(arms: [(String, Int)], design: String) throws -> TrialProtocol
         }
         #expect(arms(seed(5)) == arms(seed(5)))
         #expect(arms(seed(5)) != arms(seed(6)))
-    }
-}
-
-/// A tiny seeded generator for test inputs (not for allocation).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -25,17 +25,6 @@ guard arguments.count >= 3, let n = Int(arguments[2]) else {
 let protocolsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Protocols")
 
-func bsn(_ k: Int) -> String {
-    var base = 100_000_000 + k * 100
-    while true {
-        let d = String(base).compactMap(\.wholeNumberValue)
-        var sum = 0
-        for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
-        if sum % 11 == 0 && sum != 0 { return String(base) }
-        base += 1
-    }
-}
-
 func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
 
 let keyring = try Keyring(logName: "proef-bench") { HMACSHA256.authenticationCode(key: [UInt8](repeating: 1, count: 32), message: $0) }
@@ -78,7 +67,7 @@ func enrolBenchmark(count: Int, concurrency: Int) async throws {
                     request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
                     request.setValue("application/json", forHTTPHeaderField: "Content-Type")
                     var json = try JSONSerialization.jsonObject(with: body) as! [String: Any]
-                    json["bsn"] = bsn(k)
+                    json["bsn"] = BSN.synthetic(k)
                     request.httpBody = try JSONSerialization.data(withJSONObject: json)
                     let t0 = Date()
                     let (_, response) = try await session.data(for: request)

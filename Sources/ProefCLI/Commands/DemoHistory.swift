@@ -18,32 +18,16 @@ struct DemoHistory {
         func set(_ d: Date) { lock.withLock { value = d } }
     }
 
-    /// splitmix64: a fixed stream of demo data (not used for allocation).
+    /// A fixed stream of demo data (not used for allocation).
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng: SplitMix64
+        init(state: UInt64) { rng = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { rng.next() }
         mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
         mutating func normal(_ mean: Double, _ sd: Double) -> Double {
             mean + sd * (-2 * log(max(uniform(), 1e-12))).squareRoot() * cos(2 * .pi * uniform())
         }
         mutating func pick<T>(_ xs: [T]) -> T { xs[Int(next() % UInt64(xs.count))] }
-    }
-
-    static func bsn(_ k: Int) -> String {
-        var base = 200_000_000 + k * 100
-        while true {
-            let d = String(base).compactMap(\.wholeNumberValue)
-            var sum = 0
-            for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
-            if sum % 11 == 0 { return String(base) }
-            base += 1
-        }
     }
 
     /// Registers, locks and fills the trial; the other protocols are registered by the caller.
@@ -74,7 +58,7 @@ struct DemoHistory {
             ]
             let consent = g.uniform() > 0.06
             let eligible = g.uniform() > 0.05
-            let request = EnrolmentRequest(bsn: Self.bsn(k), municipality: nil,
+            let request = EnrolmentRequest(bsn: BSN.synthetic(k, base: 200_000_000), municipality: nil,
                                            covariates: eligible ? covariates : covariates.merging(["on_bijstand": "false"]) { $1 }, consent: consent)
             guard let e = try? await past.enrol(as: km, trialID: trialID, request) else { continue }
             let enrolled = CalendarDate(daysSinceEpoch: Int(clock.now.timeIntervalSince1970 / 86_400))

@@ -20,6 +20,19 @@ public struct BSN: Sendable, CustomStringConvertible {
     /// The canonical 9-digit form, the input to pseudonymisation.
     var canonical: String { String(decoding: digits.map { $0 + UInt8(ascii: "0") }, as: UTF8.self) }
 
+    /// The `n`th of a series of made-up numbers that pass the elfproef, for demos, tests and
+    /// benchmarks: the first valid number at or above `base + 100·n`, so the series never repeats.
+    public static func synthetic(_ n: Int, base: Int = 100_000_000) -> String {
+        var candidate = base + n * 100
+        while true {
+            let d = String(candidate).compactMap(\.wholeNumberValue)
+            var sum = 0
+            for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
+            if sum % 11 == 0 && sum != 0 { return String(candidate) }
+            candidate += 1
+        }
+    }
+
     /// Never the number itself, so a BSN cannot leak through string interpolation or logging.
     public var description: String { "BSN(•••••••••)" }
 }
