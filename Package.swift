@@ -22,6 +22,7 @@ let package = Package(
         ),
         .target(name: "ProefCrypto", dependencies: ["CLibCrypto"]),
         .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
+        .target(name: "ProefStats"),
         .target(
             name: "ProefCore",
             dependencies: ["ProefCrypto", .product(name: "Yams", package: "Yams")]
@@ -58,6 +59,7 @@ let package = Package(
 
         .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto"], path: "Tests/ProefTestSupport"),
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
+        .testTarget(name: "ProefStatsTests", dependencies: ["ProefStats", "ProefTestSupport"]),
         .testTarget(name: "ProefCoreTests", dependencies: ["ProefCore", "ProefTestSupport"]),
         .testTarget(name: "ProefStoreTests", dependencies: ["ProefStore", "ProefTestSupport"]),
         .testTarget(name: "ProefDatasetsTests", dependencies: ["ProefDatasets", "ProefStore", "ProefTestSupport"]),

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Reference numbers from SciPy and statsmodels for ProefStats' tests. Reads one JSON request
+on stdin, writes one JSON answer on stdout. Requests:
+  {"kind": "distributions", "t": [[t, df]...], "tq": [[p, df]...], "normal": [x...], "nq": [p...], "chi2": [[x, k]...]}
+  {"kind": "hc2", "y": [...], "x": [[...], ...]}       OLS with HC2 (statsmodels cov_type="HC2")
+  {"kind": "holm", "p": [...]}                         statsmodels multipletests(method="holm")
+"""
+import json
+import sys
+
+import numpy as np
+from scipy import stats
+
+
+def main() -> int:
+    req = json.load(sys.stdin)
+    kind = req["kind"]
+    if kind == "distributions":
+        out = {
+            "t_cdf": [float(stats.t.cdf(t, df)) for t, df in req["t"]],
+            "t_two_sided": [float(2 * stats.t.sf(abs(t), df)) for t, df in req["t"]],
+            "t_quantile": [float(stats.t.ppf(p, df)) for p, df in req["tq"]],
+            "normal_cdf": [float(stats.norm.cdf(x)) for x in req["normal"]],
+            "normal_quantile": [float(stats.norm.ppf(p)) for p in req["nq"]],
+            "chi2_sf": [float(stats.chi2.sf(x, k)) for x, k in req["chi2"]],
+        }
+    elif kind == "hc2":
+        import statsmodels.api as sm
+        fit = sm.OLS(np.array(req["y"]), np.array(req["x"])).fit(cov_type="HC2")
+        out = {"params": fit.params.tolist(), "bse": fit.bse.tolist(), "cov": np.asarray(fit.cov_params()).tolist()}
+    elif kind == "holm":
+        from statsmodels.stats.multitest import multipletests
+        out = {"adjusted": multipletests(req["p"], method="holm")[1].tolist()}
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    json.dump(out, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+/// An effect estimate as estimatr and statsmodels report one.
+public struct Estimate: Sendable, Codable, Equatable {
+    public var estimate: Double
+    public var stdError: Double
+    public var statistic: Double
+    public var pValue: Double
+    public var ciLower: Double
+    public var ciUpper: Double
+    public var df: Double
+    public var n: Int
+
+    /// A t-based estimate with `df` degrees of freedom (infinite: normal) at level 1 − alpha.
+    public init(estimate: Double, stdError: Double, df: Double, n: Int, alpha: Double = 0.05) {
+        self.estimate = estimate
+        self.stdError = stdError
+        self.df = df
+        self.n = n
+        statistic = estimate / stdError
+        pValue = StudentT.twoSidedP(statistic, df: df)
+        let q = StudentT.quantile(1 - alpha / 2, df: df)
+        ciLower = estimate - q * stdError
+        ciUpper = estimate + q * stdError
+    }
+}
+
+public enum DifferenceInMeans {
+    /// Treatment minus control by OLS of y on an intercept and the treatment indicator, with
+    /// HC2 standard errors and n − 2 degrees of freedom, as `estimatr::lm_robust(y ~ z, se_type = "HC2")`.
+    /// (For two groups HC2 equals the Neyman variance s₁²/n₁ + s₀²/n₀.)
+    public static func hc2(outcome y: [Double], treated: [Bool], alpha: Double = 0.05) throws -> Estimate {
+        let x = Matrix(rows: y.count, columns: 2, values: treated.flatMap { [1, $0 ? 1 : 0] })
+        let fit = try LeastSquares(x: x, y: y)
+        return Estimate(estimate: fit.coefficients[1], stdError: fit.hc2[1, 1].squareRoot(), df: Double(y.count - 2), n: y.count, alpha: alpha)
+    }
+}
+
+public enum Multiplicity {
+    /// Holm's step-down adjustment: sorted pᵢ times (m − i + 1), made monotone, capped at 1.
+    public static func holm(_ p: [Double]) -> [Double] {
+        let order = p.indices.sorted { p[$0] < p[$1] }
+        var adjusted = [Double](repeating: 0, count: p.count)
+        var running = 0.0
+        for (rank, i) in order.enumerated() {
+            running = max(running, min(1, Double(p.count - rank) * p[i]))
+            adjusted[i] = running
+        }
+        return adjusted
+    }
+}
+
+public enum Balance {
+    /// Standardised mean difference: (mean₁ − mean₀) / √((s₁² + s₀²) / 2).
+    public static func standardisedMeanDifference(_ a: [Double], _ b: [Double]) -> Double {
+        func meanVar(_ v: [Double]) -> (Double, Double) {
+            let m = v.reduce(0, +) / Double(v.count)
+            return (m, v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1))
+        }
+        let (ma, va) = meanVar(a), (mb, vb) = meanVar(b)
+        return (ma - mb) / ((va + vb) / 2).squareRoot()
+    }
+
+    /// Sample ratio mismatch: Pearson's chi-square of arm counts against the design weights,
+    /// with its p-value on k − 1 degrees of freedom.
+    public static func sampleRatioMismatch(counts: [Int], weights: [Int]) -> (statistic: Double, pValue: Double) {
+        let n = Double(counts.reduce(0, +)), w = Double(weights.reduce(0, +))
+        let stat = zip(counts, weights).reduce(0.0) { acc, cw in
+            let expected = n * Double(cw.1) / w
+            return acc + (Double(cw.0) - expected) * (Double(cw.0) - expected) / expected
+        }
+        return (stat, ChiSquare.survival(stat, df: Double(counts.count - 1)))
+    }
+}
