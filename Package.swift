@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "ProefCrypto", dependencies: ["CLibCrypto"]),
         .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
         .target(name: "ProefStats"),
+        .target(name: "ProefAnalysis", dependencies: ["ProefCore", "ProefStats"]),
         .target(
             name: "ProefCore",
             dependencies: ["ProefCrypto", .product(name: "Yams", package: "Yams")]
@@ -35,7 +36,7 @@ let package = Package(
         .target(
             name: "ProefServer",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets",
+                "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets", "ProefAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -44,7 +45,7 @@ let package = Package(
         .target(
             name: "ProefCLI",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefDatasets",
+                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefDatasets", "ProefAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,6 +61,7 @@ let package = Package(
         .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto"], path: "Tests/ProefTestSupport"),
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
         .testTarget(name: "ProefStatsTests", dependencies: ["ProefStats", "ProefTestSupport"]),
+        .testTarget(name: "ProefAnalysisTests", dependencies: ["ProefAnalysis", "ProefStats", "ProefTestSupport"]),
         .testTarget(name: "ProefCoreTests", dependencies: ["ProefCore", "ProefTestSupport"]),
         .testTarget(name: "ProefStoreTests", dependencies: ["ProefStore", "ProefTestSupport"]),
         .testTarget(name: "ProefDatasetsTests", dependencies: ["ProefDatasets", "ProefStore", "ProefTestSupport"]),

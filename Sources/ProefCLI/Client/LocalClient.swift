@@ -1,4 +1,5 @@
 import Foundation
+import ProefAnalysis
 import ProefCore
 import ProefDatasets
 import ProefStore
@@ -83,6 +84,9 @@ public struct LocalClient: ProefClient {
         try await registry.due(as: principal, trialID: trialID, municipality: municipality, withinDays: withinDays)
     }
     public func consort(trialID: String) async throws -> ConsortReport { try await registry.consort(as: principal, trialID: trialID) }
+    public func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?) async throws -> EffectReport {
+        try await registry.estimates(as: principal, trialID: trialID, method: method, outcome: outcome, wave: wave)
+    }
     public func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result {
         try await DatasetExporter(registry: registry).export(as: principal, trialID: trialID, format: format, to: path)
     }

@@ -16,6 +16,8 @@ public enum Action: String, Sendable, Codable, CaseIterable {
     case recordOutcome = "outcome.write"
     /// Pseudonymised datasets: statisticians granted the trial.
     case exportDataset = "dataset.read"
+    /// Effect estimates: statisticians granted the trial and its programme manager.
+    case readEstimates = "estimate.read"
 }
 
 /// What an action is about, as far as the decision needs it.
@@ -60,6 +62,11 @@ public enum Policy {
             guard let trial = scope.trial else { return "no trial given" }
             guard p.role == .klantmanager else { return "only klantmanagers enrol clients" }
             return enrolsFor(p, trial, scope.municipality)
+        case .readEstimates:
+            guard let trial = scope.trial else { return "no trial given" }
+            if p.role == .programmeManager { return trial.owner == p.userID ? nil : "trial '\(trial.id)' belongs to another programme manager" }
+            guard p.role == .statistician else { return "estimates are for statisticians granted the trial and its programme manager" }
+            return trial.statisticians.contains(p.userID) ? nil : "trial '\(trial.id)' is not granted to you"
         case .exportDataset:
             guard let trial = scope.trial else { return "no trial given" }
             guard p.role == .statistician else { return "datasets are for statisticians granted the trial" }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ProefAnalysis
 import ProefCore
 import ProefDatasets
 
@@ -57,6 +58,21 @@ struct OutcomeController {
             } ?? 0
             return try Response.json(try await registry.due(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
                                                             municipality: q["municipality"].map(String.init), withinDays: within))
+        }
+        group.get("trials/:id/estimates") { request, context in
+            let q = request.uri.queryParameters
+            let method = try q["method"].map { raw -> EffectMethod in
+                guard let m = EffectMethod(rawValue: String(raw)) else {
+                    throw ProblemError.badParameter("method", "'\(raw)' is not one of \(EffectMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return m
+            }
+            let wave = try q["wave"].map { raw -> Int in
+                guard let w = Int(raw) else { throw ProblemError.badParameter("wave", "'\(raw)' is not a number of months") }
+                return w
+            }
+            return try Response.json(try await registry.estimates(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
+                                                                  method: method, outcome: q["outcome"].map(String.init), wave: wave))
         }
         group.get("trials/:id/consort") { _, context in
             try Response.json(try await registry.consort(as: context.requirePrincipal(), trialID: context.parameters.require("id")))

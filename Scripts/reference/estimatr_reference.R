@@ -1,0 +1,20 @@
+#!/usr/bin/env Rscript
+# Reference estimates from R's estimatr (and, later, clubSandwich and survival) for ProefStats'
+# tests. Usage: Rscript estimatr_reference.R KIND data.csv
+#   KIND = dim     difference_in_means(y ~ z)
+#        = blocked difference_in_means(y ~ z, blocks = block)
+#        = lin     lm_lin(y ~ z, covariates = ~ x1 + x2)
+#        = hc2     lm_robust(y ~ z, se_type = "HC2")
+# Prints one CSV line: estimate,std.error,df,p.value,conf.low,conf.high
+suppressPackageStartupMessages(library(estimatr))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[2])
+fit <- switch(args[1],
+  dim = difference_in_means(y ~ z, data = d),
+  blocked = difference_in_means(y ~ z, blocks = block, data = d),
+  lin = lm_lin(y ~ z, covariates = ~ x1 + x2, data = d),
+  hc2 = lm_robust(y ~ z, data = d, se_type = "HC2"),
+  stop("unknown kind"))
+t <- tidy(fit)
+r <- t[t$term == "z", ]
+cat(sprintf("%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r$estimate, r$std.error, r$df, r$p.value, r$conf.low, r$conf.high))

@@ -1,0 +1,146 @@
+import ProefCore
+import ProefStats
+
+/// One arm against control, for one outcome at one wave.
+public struct EffectRow: Sendable, Codable, Equatable {
+    public var outcome: String
+    public var wave: Int
+    public var arm: String
+    public var control: String
+    public var estimator: String
+    public var nArm: Int
+    public var nControl: Int
+    public var meanArm: Double
+    public var meanControl: Double
+    public var estimate: Estimate
+    /// Holm-adjusted over every row of the report, when the analysis plan asks for it.
+    public var pAdjusted: Double?
+}
+
+/// Checks reported with every analysis.
+public struct DesignChecks: Sendable, Codable, Equatable {
+    public struct BalanceRow: Sendable, Codable, Equatable {
+        public var covariate: String
+        public var arm: String
+        public var standardisedMeanDifference: Double
+    }
+
+    public var armCounts: [String: Int]
+    public var sampleRatioChiSquare: Double
+    public var sampleRatioP: Double
+    public var balance: [BalanceRow]
+}
+
+public struct EffectReport: Sendable, Codable, Equatable {
+    public var trialID: String
+    public var protocolVersion: Int
+    public var alpha: Double
+    public var multiplicity: String
+    public var rows: [EffectRow]
+    public var checks: DesignChecks
+    /// Rows that could not be estimated, and why (e.g. too few measurements).
+    public var skipped: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion, alpha, multiplicity, rows, checks, skipped
+        case trialID = "trialId"
+    }
+}
+
+public enum EffectMethod: String, Sendable, Codable, CaseIterable {
+    case differenceInMeans = "difference-in-means"
+    case blocked
+    case lin
+}
+
+/// Intention-to-treat effect estimates from a trial's data: every valid enrolment by its
+/// assigned arm, each arm against the control, per outcome (not time to event) and wave.
+public enum EffectAnalysis {
+    public static func run(protocol p: TrialProtocol, version: Int, trialID: String, enrolments: [Enrolment], outcomes: [OutcomeMeasurement],
+                           method: EffectMethod?, outcome: String?, wave: Int?) throws -> EffectReport {
+        guard let control = p.controlArm else { throw ProefError.invalid("arms", "the protocol has no control arm") }
+        let valid = enrolments.filter(\.isValid)
+        var value: [String: Double] = [:]
+        for m in outcomes { if let v = m.value { value["\(m.enrolment)/\(m.outcome)/\(m.wave)"] = v } }
+        let method = method ?? defaultMethod(p)
+        var rows: [EffectRow] = []
+        var skipped: [String] = []
+        for o in p.outcomes where o.type != .timeToEvent && (outcome.map { $0 == o.id } ?? true) {
+            for w in o.waves where wave.map({ $0 == w }) ?? true {
+                for arm in p.arms where arm.id != control.id {
+                    let units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && value["\($0.number)/\(o.id)/\(w)"] != nil }
+                    let y = units.map { value["\($0.number)/\(o.id)/\(w)"]! }
+                    let z = units.map { $0.arm == arm.id }
+                    let nArm = z.filter { $0 }.count, nControl = z.count - nArm
+                    guard nArm >= 2, nControl >= 2 else {
+                        skipped.append("\(o.id) month \(w), \(arm.id): \(nArm) and \(nControl) measurements")
+                        continue
+                    }
+                    let e: Estimate
+                    do {
+                        switch method {
+                        case .differenceInMeans: e = try DifferenceInMeans.hc2(outcome: y, treated: z, alpha: p.analysis.alpha)
+                        case .blocked:
+                            e = try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: units.map { stratum($0) }, alpha: p.analysis.alpha)
+                        case .lin:
+                            let names = p.analysis.covariates
+                            e = try LinEstimator.estimate(outcome: y, treated: z, covariates: units.map { u in names.map { numeric(u, $0, p) } }, alpha: p.analysis.alpha)
+                        }
+                    } catch {
+                        skipped.append("\(o.id) month \(w), \(arm.id): \(error)")
+                        continue
+                    }
+                    let meanArm = zip(y, z).filter { $0.1 }.map(\.0).reduce(0, +) / Double(nArm)
+                    let meanControl = zip(y, z).filter { !$0.1 }.map(\.0).reduce(0, +) / Double(nControl)
+                    rows.append(EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, estimator: method.rawValue,
+                                          nArm: nArm, nControl: nControl, meanArm: meanArm, meanControl: meanControl, estimate: e))
+                }
+            }
+        }
+        if p.analysis.multiplicity == .holm {
+            let adjusted = Multiplicity.holm(rows.map(\.estimate.pValue))
+            for i in rows.indices { rows[i].pAdjusted = adjusted[i] }
+        } else if p.analysis.multiplicity == .bonferroni {
+            for i in rows.indices { rows[i].pAdjusted = min(1, rows[i].estimate.pValue * Double(rows.count)) }
+        }
+        return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity.rawValue,
+                            rows: rows, checks: checks(p, valid), skipped: skipped)
+    }
+
+    static func defaultMethod(_ p: TrialProtocol) -> EffectMethod {
+        switch p.analysis.estimator {
+        case .blocked: .blocked
+        case .lin: .lin
+        default: .differenceInMeans
+        }
+    }
+
+    static func stratum(_ e: Enrolment) -> String { e.factors.keys.sorted().map { "\($0)=\(e.factors[$0] ?? "")" }.joined(separator: ";") }
+
+    /// A covariate as a number: its value, 0/1 for booleans, the level's position for categories.
+    static func numeric(_ e: Enrolment, _ name: String, _ p: TrialProtocol) -> Double {
+        guard let raw = e.covariates[name], let c = p.covariates.first(where: { $0.name == name }) else { return 0 }
+        switch c.type {
+        case .boolean: return raw == "true" ? 1 : 0
+        case .categorical: return Double(c.levels.firstIndex(of: raw) ?? 0)
+        default: return Double(raw) ?? 0
+        }
+    }
+
+    static func checks(_ p: TrialProtocol, _ valid: [Enrolment]) -> DesignChecks {
+        let counts = p.arms.map { arm in valid.filter { $0.arm == arm.id }.count }
+        let srm = Balance.sampleRatioMismatch(counts: counts, weights: p.arms.map(\.weight))
+        var balance: [DesignChecks.BalanceRow] = []
+        let control = p.controlArm?.id ?? ""
+        for c in p.covariates where c.type == .integer || c.type == .number || c.type == .boolean {
+            for arm in p.arms where arm.id != control {
+                let a = valid.filter { $0.arm == arm.id }.map { numeric($0, c.name, p) }
+                let b = valid.filter { $0.arm == control }.map { numeric($0, c.name, p) }
+                guard a.count >= 2, b.count >= 2 else { continue }
+                balance.append(.init(covariate: c.name, arm: arm.id, standardisedMeanDifference: Balance.standardisedMeanDifference(a, b)))
+            }
+        }
+        return DesignChecks(armCounts: Dictionary(uniqueKeysWithValues: zip(p.arms.map(\.id), counts)), sampleRatioChiSquare: srm.statistic,
+                            sampleRatioP: srm.pValue, balance: balance)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import ProefAnalysis
+import ProefCore
+
+struct EstimateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate", abstract: "Intention-to-treat effects of each arm against control, per outcome and wave.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument var trial: String
+    @Option(help: "Only this outcome.") var outcome: String?
+    @Option(help: "Only this wave (months).") var wave: Int?
+    @Option(help: "difference-in-means (HC2), blocked or lin; default: the analysis plan's.") var method: EffectMethod?
+    @Flag(help: "Print CSV instead of a table.") var csv = false
+
+    func run() async throws {
+        let report = try await global.client().estimates(trialID: trial, method: method, outcome: outcome, wave: wave)
+        if csv {
+            print("outcome,wave,arm,control,estimator,n_arm,n_control,mean_arm,mean_control,estimate,std_error,statistic,df,p_value,ci_lower,ci_upper,p_adjusted")
+            for r in report.rows {
+                let e = r.estimate
+                print([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(r.meanArm)", "\(r.meanControl)",
+                       "\(e.estimate)", "\(e.stdError)", "\(e.statistic)", "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)",
+                       r.pAdjusted.map { "\($0)" } ?? ""].joined(separator: ","))
+            }
+            return
+        }
+        try Printer(json: global.json).emit(report) {
+            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "95% CI", "P", report.multiplicity == "none" ? "" : "P (\(report.multiplicity))")
+            for r in report.rows {
+                let e = r.estimate
+                t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%.3f", r.meanArm), String(format: "%.3f", r.meanControl),
+                      String(format: "%+.3f", e.estimate), String(format: "%.3f … %.3f", e.ciLower, e.ciUpper), String(format: "%.4f", e.pValue),
+                      r.pAdjusted.map { String(format: "%.4f", $0) } ?? "")
+            }
+            var lines = [report.rows.isEmpty ? "no outcome has enough measurements yet" : t.rendered, ""]
+            let c = report.checks
+            lines.append("arms: " + c.armCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                         + String(format: "; sample ratio mismatch chi-square %.2f, p = %.3f", c.sampleRatioChiSquare, c.sampleRatioP))
+            let worst = c.balance.max { abs($0.standardisedMeanDifference) < abs($1.standardisedMeanDifference) }
+            if let worst { lines.append(String(format: "largest covariate imbalance: %@ in %@, standardised difference %.3f", worst.covariate, worst.arm, worst.standardisedMeanDifference)) }
+            if !report.skipped.isEmpty { lines.append("not estimated: " + report.skipped.joined(separator: "; ")) }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+extension EffectMethod: ExpressibleByArgument {}

@@ -1,0 +1,97 @@
+import Foundation
+import ProefAnalysis
+import ProefCore
+import ProefStats
+import ProefTestSupport
+import Testing
+
+/// Runs Scripts/reference/estimatr_reference.R on columns y, z (and block, x1, x2).
+func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] {
+    let names = columns.keys.sorted()
+    let rows = columns[names[0]]!.indices.map { i in names.map { columns[$0]![i] }.joined(separator: ",") }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-analysis-\(UUID().uuidString).csv")
+    try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["Rscript", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/estimatr_reference.R").path, kind, file.path]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = Pipe()
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
+}
+
+@Suite struct EffectAnalysisTests {
+    /// 240 Utrecht clients over the strata, hours worked at month 6 for most of them.
+    static func trial() async throws -> TestRegistry {
+        let t = try await TestRegistry()
+        let text = Fixtures.protocolText(Fixtures.utrecht).replacingOccurrences(of: "  estimator: blocked\n", with: "  estimator: blocked\n  covariates: [age, has_partial_work]\n")
+            .replacingOccurrences(of: "strata: [age_band, has_partial_work]", with: "strata: [has_partial_work]")
+        _ = try await t.registry.register(as: Fixtures.pm, protocolText: text)
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        var rng = SplitMix64(seed: 6)
+        var csv = "enrolment,outcome,wave,value,measured_on\n"
+        for n in 1...240 {
+            let r = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, EnrolmentRequest(
+                bsn: Fixtures.bsn(n), municipality: nil, covariates: Fixtures.utrechtClient(age: 20 + n % 40, partialWork: n % 3 == 0), consent: true))
+            if n % 9 == 0 { continue }  // missing
+            let effect = ["control": 0.0, "vrijstelling": 1.0, "extra-begeleiding": 4.0, "bijverdienen": 2.5][r.arm]!
+            let hours = max(0, min(80, 10 + effect + Double.random(in: -8...8, using: &rng) + (n % 3 == 0 ? 6 : 0)))
+            csv += "\(n),hours_worked,6,\(String(format: "%.2f", hours)),2027-07-20\n"
+        }
+        t.clock.advance(by: 240 * 86_400)
+        _ = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: false)
+        _ = try await t.registry.grant(as: Fixtures.pm, trialID: Fixtures.utrecht, statistician: "stat")
+        return t
+    }
+
+    @Test("each arm's estimate equals estimatr on the same clients, for every method", arguments: [EffectMethod.differenceInMeans, .blocked, .lin])
+    func againstEstimatr(method: EffectMethod) async throws {
+        let t = try await Self.trial()
+        let report = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, method: method, outcome: "hours_worked", wave: 6)
+        // Two strata of about 120 clients: every arm has many clients in each (the seed is drawn at lock, so arms vary per run).
+        #expect(report.rows.count == 3, "\(report.skipped)")
+        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        let hours = Dictionary(uniqueKeysWithValues: try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).compactMap { m in m.value.map { (m.enrolment, $0) } })
+        for row in report.rows {
+            let units = enrolments.filter { ($0.arm == row.arm || $0.arm == "control") && hours[$0.number] != nil }
+            var columns: [String: [String]] = [
+                "y": units.map { String(hours[$0.number]!) }, "z": units.map { $0.arm == row.arm ? "1" : "0" },
+                "block": units.map { u in u.factors.keys.sorted().map { k in "\(k)=\(u.factors[k]!)" }.joined(separator: ";") },
+            ]
+            let kind: String
+            switch method {
+            case .differenceInMeans: kind = "hc2"
+            case .blocked: kind = "blocked"
+            case .lin:
+                kind = "lin"
+                // The analysis plan's covariates: age and has_partial_work (as 0/1).
+                columns["x1"] = units.map { $0.covariates["age"]! }
+                columns["x2"] = units.map { $0.covariates["has_partial_work"] == "true" ? "1" : "0" }
+            }
+            let r = try estimatrReference(kind, columns)
+            #expect(r.count == 6)
+            guard r.count == 6 else { continue }
+            let e = row.estimate
+            for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
+                #expect(mine == theirs || abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(row.arm) \(method): \(mine) vs \(theirs)")
+            }
+        }
+        let holm = Multiplicity.holm(report.rows.map(\.estimate.pValue))
+        #expect(report.rows.map(\.pAdjusted) == holm.map { Optional($0) })
+        #expect(report.checks.armCounts.values.reduce(0, +) == 240)
+    }
+
+    @Test("estimates are for the granted statistician and the trial's programme manager only")
+    func access() async throws {
+        let t = try await Self.trial()
+        _ = try await t.registry.estimates(as: Fixtures.pm, trialID: Fixtures.utrecht)
+        for p in [Fixtures.otherStatistician, Fixtures.kmUtrecht, Fixtures.otherPM] {
+            await #expect(throws: ProefError.self) { _ = try await t.registry.estimates(as: p, trialID: Fixtures.utrecht) }
+        }
+        await #expect(throws: ProefError.self) { _ = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "income") }
+    }
+}

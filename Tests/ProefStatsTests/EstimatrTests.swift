@@ -1,0 +1,86 @@
+import Foundation
+import ProefCore
+import ProefStats
+import ProefTestSupport
+import Testing
+
+/// Runs Scripts/reference/estimatr_reference.R (R's estimatr) on the same data.
+func estimatr(_ kind: String, _ columns: [String: [String]]) throws -> [Double] {
+    let names = columns.keys.sorted()
+    let rows = columns[names[0]]!.indices.map { i in names.map { columns[$0]![i] }.joined(separator: ",") }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-estimatr-\(UUID().uuidString).csv")
+    try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/estimatr_reference.R").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["Rscript", script, kind, file.path]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw NSError(domain: "estimatr", code: 1, userInfo: [NSLocalizedDescriptionKey: errors]) }
+    return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
+}
+
+func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.count == 6, sourceLocation: sourceLocation)
+    guard r.count == 6 else { return }
+    #expect(close(e.estimate, r[0]), "estimate \(e.estimate) vs \(r[0])", sourceLocation: sourceLocation)
+    #expect(close(e.stdError, r[1]), "se \(e.stdError) vs \(r[1])", sourceLocation: sourceLocation)
+    #expect(close(e.df, r[2]), "df \(e.df) vs \(r[2])", sourceLocation: sourceLocation)
+    #expect(close(e.pValue, r[3]), "p \(e.pValue) vs \(r[3])", sourceLocation: sourceLocation)
+    #expect(close(e.ciLower, r[4]) && close(e.ciUpper, r[5]), "ci", sourceLocation: sourceLocation)
+}
+
+@Suite struct EstimatrTests {
+    static func blockedData(seed: UInt64, blocks: Int, perBlock: ClosedRange<Int>) -> (y: [Double], z: [Bool], b: [String], x: [[Double]]) {
+        var rng = SplitMix64(seed: seed)
+        var y: [Double] = [], z: [Bool] = [], b: [String] = [], x: [[Double]] = []
+        for block in 0..<blocks {
+            let size = Int.random(in: perBlock, using: &rng)
+            let treatedCount = perBlock.lowerBound == 2 && perBlock.upperBound == 2 ? 1 : max(2, min(size - 2, size / 2 + Int.random(in: -1...1, using: &rng)))
+            for i in 0..<size {
+                let t = i < treatedCount
+                let x1 = Double.random(in: 0...10, using: &rng), x2 = Double.random(in: -1...1, using: &rng)
+                y.append(Double(block) * 0.4 + (t ? 1.2 : 0) + 0.3 * x1 - x2 + Double.random(in: -2...2, using: &rng) * (t ? 1.5 : 1))
+                z.append(t)
+                b.append("s\(block)")
+                x.append([x1, x2])
+            }
+        }
+        return (y, z, b, x)
+    }
+
+    static func columns(_ d: (y: [Double], z: [Bool], b: [String], x: [[Double]])) -> [String: [String]] {
+        ["y": d.y.map { String($0) }, "z": d.z.map { $0 ? "1" : "0" }, "block": d.b,
+         "x1": d.x.map { String($0[0]) }, "x2": d.x.map { String($0[1]) }]
+    }
+
+    @Test("difference in means (HC2 regression form) equals estimatr lm_robust HC2")
+    func hc2() throws {
+        let d = Self.blockedData(seed: 11, blocks: 1, perBlock: 120...120)
+        expectMatches(try DifferenceInMeans.hc2(outcome: d.y, treated: d.z), try estimatr("hc2", Self.columns(d)))
+    }
+
+    @Test("the blocked estimator equals estimatr difference_in_means with blocks, unequal block sizes")
+    func blocked() throws {
+        let d = Self.blockedData(seed: 12, blocks: 7, perBlock: 5...30)
+        expectMatches(try BlockedDifferenceInMeans.estimate(outcome: d.y, treated: d.z, blocks: d.b), try estimatr("blocked", Self.columns(d)))
+    }
+
+    @Test("strata of size 2 use the matched-pair estimator, as estimatr does")
+    func pairs() throws {
+        let d = Self.blockedData(seed: 13, blocks: 25, perBlock: 2...2)
+        expectMatches(try BlockedDifferenceInMeans.estimate(outcome: d.y, treated: d.z, blocks: d.b), try estimatr("blocked", Self.columns(d)))
+    }
+
+    @Test("Lin's interacted regression equals estimatr lm_lin")
+    func lin() throws {
+        let d = Self.blockedData(seed: 14, blocks: 1, perBlock: 200...200)
+        expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: d.x), try estimatr("lin", Self.columns(d)))
+    }
+}
