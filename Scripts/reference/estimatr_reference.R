@@ -5,6 +5,8 @@
 #        = blocked difference_in_means(y ~ z, blocks = block)
 #        = lin     lm_lin(y ~ z, covariates = ~ x1 + x2)
 #        = hc2     lm_robust(y ~ z, se_type = "HC2")
+#        = cr2     lm_robust(y ~ z + x1, clusters = cl, se_type = "CR2")   (Satterthwaite df)
+#        = iv      iv_robust(y ~ d | z, se_type = "HC2")                   (reports the term d)
 # Prints one CSV line: estimate,std.error,df,p.value,conf.low,conf.high
 suppressPackageStartupMessages(library(estimatr))
 args <- commandArgs(trailingOnly = TRUE)
@@ -14,7 +16,9 @@ fit <- switch(args[1],
   blocked = difference_in_means(y ~ z, blocks = block, data = d),
   lin = lm_lin(y ~ z, covariates = ~ x1 + x2, data = d),
   hc2 = lm_robust(y ~ z, data = d, se_type = "HC2"),
+  cr2 = lm_robust(y ~ z + x1, clusters = cl, data = d, se_type = "CR2"),
+  iv = iv_robust(y ~ d | z, data = d, se_type = "HC2"),
   stop("unknown kind"))
 t <- tidy(fit)
-r <- t[t$term == "z", ]
+r <- t[t$term == (if (args[1] == "iv") "d" else "z"), ]
 cat(sprintf("%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r$estimate, r$std.error, r$df, r$p.value, r$conf.low, r$conf.high))

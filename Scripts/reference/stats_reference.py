@@ -28,6 +28,12 @@ def main() -> int:
         import statsmodels.api as sm
         fit = sm.OLS(np.array(req["y"]), np.array(req["x"])).fit(cov_type="HC2")
         out = {"params": fit.params.tolist(), "bse": fit.bse.tolist(), "cov": np.asarray(fit.cov_params()).tolist()}
+    elif kind == "riskratio":
+        from statsmodels.stats.contingency_tables import Table2x2
+        # rows: treated, control; columns: event, no event
+        t = Table2x2(np.array(req["table"], dtype=float))
+        lo, hi = t.riskratio_confint(alpha=req.get("alpha", 0.05))
+        out = {"ratio": float(t.riskratio), "lower": float(lo), "upper": float(hi), "p": float(t.riskratio_pvalue())}
     elif kind == "holm":
         from statsmodels.stats.multitest import multipletests
         out = {"adjusted": multipletests(req["p"], method="holm")[1].tolist()}

@@ -84,3 +84,70 @@ func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation 
         expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: d.x), try estimatr("lin", Self.columns(d)))
     }
 }
+
+@Suite struct ClusterAndIVTests {
+    /// Caseworkers as clusters of 1 to 15 clients (some of size 1), treatment by cluster.
+    static func clustered(seed: UInt64, clusters: Int) -> [String: [String]] {
+        var rng = SplitMix64(seed: seed)
+        var y: [String] = [], z: [String] = [], cl: [String] = [], x1: [String] = []
+        for c in 0..<clusters {
+            let size = c % 6 == 0 ? 1 : Int.random(in: 2...15, using: &rng)
+            let treated = c % 2 == 0
+            let effect = Double.random(in: -1...1, using: &rng)
+            for _ in 0..<size {
+                let x = Double.random(in: 0...5, using: &rng)
+                y.append(String(2 + (treated ? 0.7 : 0) + effect + 0.2 * x + Double.random(in: -1.5...1.5, using: &rng)))
+                z.append(treated ? "1" : "0")
+                cl.append("km\(c)")
+                x1.append(String(x))
+            }
+        }
+        return ["y": y, "z": z, "cl": cl, "x1": x1]
+    }
+
+    @Test("CR2 standard errors and Satterthwaite df equal estimatr, with clusters of size 1", arguments: [(20, 21), (41, 22)] as [(Int, UInt64)])
+    func cr2(clusters: Int, seed: UInt64) throws {
+        let d = Self.clustered(seed: seed, clusters: clusters)
+        let n = d["y"]!.count
+        var x = Matrix(rows: n, columns: 3)
+        for i in 0..<n { x[i, 0] = 1; x[i, 1] = Double(d["z"]![i])!; x[i, 2] = Double(d["x1"]![i])! }
+        let cr = try ClusterRobust(x: x, y: d["y"]!.map { Double($0)! }, clusters: d["cl"]!)
+        #expect(cr.clusters == clusters)
+        expectMatches(cr.estimate(1), try estimatr("cr2", d))
+    }
+
+    @Test("the complier average causal effect by 2SLS equals estimatr iv_robust (HC2)")
+    func iv() throws {
+        var rng = SplitMix64(seed: 31)
+        var y: [Double] = [], d: [Bool] = [], z: [Bool] = []
+        for _ in 0..<400 {
+            let assigned = Double.random(in: 0..<1, using: &rng) < 0.5
+            let complier = Double.random(in: 0..<1, using: &rng) < 0.7
+            let received = assigned ? complier : Double.random(in: 0..<1, using: &rng) < 0.1
+            y.append(1 + (received ? 2 : 0) + Double.random(in: -2...2, using: &rng))
+            d.append(received)
+            z.append(assigned)
+        }
+        let e = try TwoStageLeastSquares.cace(outcome: y, received: d, assigned: z)
+        expectMatches(e, try estimatr("iv", ["y": y.map { String($0) }, "d": d.map { $0 ? "1" : "0" }, "z": z.map { $0 ? "1" : "0" }]))
+    }
+
+    @Test("risk difference equals estimatr; the risk ratio and its interval equal statsmodels")
+    func risks() throws {
+        var rng = SplitMix64(seed: 41)
+        var y: [Bool] = [], z: [Bool] = []
+        for _ in 0..<300 {
+            let t = Double.random(in: 0..<1, using: &rng) < 0.4
+            y.append(Double.random(in: 0..<1, using: &rng) < (t ? 0.35 : 0.2))
+            z.append(t)
+        }
+        expectMatches(try RiskComparison.difference(outcome: y, treated: z),
+                      try estimatr("hc2", ["y": y.map { $0 ? "1" : "0" }, "z": z.map { $0 ? "1" : "0" }]))
+        let rr = RiskComparison.ratio(outcome: y, treated: z)
+        let table = [[zip(y, z).filter { $0.0 && $0.1 }.count, zip(y, z).filter { !$0.0 && $0.1 }.count],
+                     [zip(y, z).filter { $0.0 && !$0.1 }.count, zip(y, z).filter { !$0.0 && !$0.1 }.count]]
+        let r = try reference(["kind": "riskratio", "table": table])
+        #expect(close(rr.ratio, r["ratio"] as! Double) && close(rr.lower, r["lower"] as! Double) && close(rr.upper, r["upper"] as! Double))
+        #expect(close(rr.pValue, r["p"] as! Double, relative: 1e-8))
+    }
+}
