@@ -15,6 +15,17 @@ public struct EffectRow: Sendable, Codable, Equatable {
     public var estimate: Estimate
     /// Holm-adjusted over every row of the report, when the analysis plan asks for it.
     public var pAdjusted: Double?
+    /// For binary outcomes: the risk ratio with its interval (the estimate is the risk difference).
+    public var riskRatio: RiskRatio?
+    /// The complier average causal effect (2SLS, HC2), where received treatment was recorded.
+    public var cace: Estimate?
+}
+
+public struct RiskRatio: Sendable, Codable, Equatable {
+    public var ratio: Double
+    public var ciLower: Double
+    public var ciUpper: Double
+    public var pValue: Double
 }
 
 /// Checks reported with every analysis.
@@ -51,6 +62,8 @@ public enum EffectMethod: String, Sendable, Codable, CaseIterable {
     case differenceInMeans = "difference-in-means"
     case blocked
     case lin
+    /// CR2 cluster-robust standard errors with Satterthwaite df, clustered as randomised.
+    case cr2
 }
 
 /// Intention-to-treat effect estimates from a trial's data: every valid enrolment by its
@@ -85,6 +98,9 @@ public enum EffectAnalysis {
                         case .lin:
                             let names = p.analysis.covariates
                             e = try LinEstimator.estimate(outcome: y, treated: z, covariates: units.map { u in names.map { numeric(u, $0, p) } }, alpha: p.analysis.alpha)
+                        case .cr2:
+                            let x = Matrix(rows: y.count, columns: 2, values: z.flatMap { [1, $0 ? 1 : 0] })
+                            e = try ClusterRobust(x: x, y: y, clusters: units.map { $0.cluster ?? "#\($0.number)" }).estimate(1, alpha: p.analysis.alpha)
                         }
                     } catch {
                         skipped.append("\(o.id) month \(w), \(arm.id): \(error)")
@@ -92,8 +108,18 @@ public enum EffectAnalysis {
                     }
                     let meanArm = zip(y, z).filter { $0.1 }.map(\.0).reduce(0, +) / Double(nArm)
                     let meanControl = zip(y, z).filter { !$0.1 }.map(\.0).reduce(0, +) / Double(nControl)
-                    rows.append(EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, estimator: method.rawValue,
-                                          nArm: nArm, nControl: nControl, meanArm: meanArm, meanControl: meanControl, estimate: e))
+                    var row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, estimator: method.rawValue,
+                                        nArm: nArm, nControl: nControl, meanArm: meanArm, meanControl: meanControl, estimate: e)
+                    if o.type == .binary, meanArm > 0, meanControl > 0 {
+                        let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: p.analysis.alpha)
+                        row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
+                    }
+                    // Where any received treatment was recorded, clients without a record are taken to have received their arm.
+                    if units.contains(where: { $0.receivedArm != nil }) {
+                        let received = units.map { ($0.receivedArm ?? $0.arm) == arm.id }
+                        row.cace = try? TwoStageLeastSquares.cace(outcome: y, received: received, assigned: z, alpha: p.analysis.alpha)
+                    }
+                    rows.append(row)
                 }
             }
         }
@@ -108,10 +134,12 @@ public enum EffectAnalysis {
     }
 
     static func defaultMethod(_ p: TrialProtocol) -> EffectMethod {
+        if p.design.type == .cluster { return .cr2 }
         switch p.analysis.estimator {
-        case .blocked: .blocked
-        case .lin: .lin
-        default: .differenceInMeans
+        case .blocked: return .blocked
+        case .lin: return .lin
+        case .cr2: return .cr2
+        default: return .differenceInMeans
         }
     }
 

@@ -64,7 +64,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             ]
             let kind: String
             switch method {
-            case .differenceInMeans: kind = "hc2"
+            case .differenceInMeans, .cr2: kind = "hc2"
             case .blocked: kind = "blocked"
             case .lin:
                 kind = "lin"
