@@ -6,6 +6,7 @@
 #        = lin     lm_lin(y ~ z, covariates = ~ x1 + x2)
 #        = hc2     lm_robust(y ~ z, se_type = "HC2")
 #        = cr2     lm_robust(y ~ z + x1, clusters = cl, se_type = "CR2")   (Satterthwaite df)
+#        = cr2z    lm_robust(y ~ z, clusters = cl, se_type = "CR2")
 #        = iv      iv_robust(y ~ d | z, se_type = "HC2")                   (reports the term d)
 # Prints one CSV line: estimate,std.error,df,p.value,conf.low,conf.high
 suppressPackageStartupMessages(library(estimatr))
@@ -17,6 +18,7 @@ fit <- switch(args[1],
   lin = lm_lin(y ~ z, covariates = ~ x1 + x2, data = d),
   hc2 = lm_robust(y ~ z, data = d, se_type = "HC2"),
   cr2 = lm_robust(y ~ z + x1, clusters = cl, data = d, se_type = "CR2"),
+  cr2z = lm_robust(y ~ z, clusters = cl, data = d, se_type = "CR2"),
   iv = iv_robust(y ~ d | z, data = d, se_type = "HC2"),
   stop("unknown kind"))
 t <- tidy(fit)

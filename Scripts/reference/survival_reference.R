@@ -17,7 +17,10 @@
 # Everything is printed on one line, comma separated, with %.17g; Inf prints as inf and NA as nan.
 suppressPackageStartupMessages(library(survival))
 args <- commandArgs(trailingOnly = TRUE)
-d <- read.csv(args[2], colClasses = c(group = "character", stratum = "character"))
+# Group and stratum labels stay text, so their order is the sorted order of the labels.
+header <- names(read.csv(args[2], nrows = 1))
+labels <- intersect(c("group", "stratum"), header)
+d <- read.csv(args[2], colClasses = setNames(rep("character", length(labels)), labels))
 level <- if (length(args) >= 3) as.numeric(args[3]) else 0.95
 
 fmt <- function(v) {

@@ -95,3 +95,38 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         await #expect(throws: ProefError.self) { _ = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "income") }
     }
 }
+
+@Suite struct ClusterAnalysisTests {
+    @Test("a cluster trial is analysed with CR2 by caseworker, equal to estimatr, with risk ratios and complier effects")
+    func clusterTrial() async throws {
+        let t = try await TestRegistry(registerProtocols: [Fixtures.cluster])
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.cluster, .lock)
+        var rng = SplitMix64(seed: 8)
+        var csv = "enrolment,outcome,wave,value,measured_on\n"
+        let covariates = ["age": "40", "gender": "male", "months_on_benefit": "12", "household_type": "single", "on_bijstand": "true", "fully_exempt": "false"]
+        for n in 1...150 {
+            let r = try await t.registry.enrol(as: .localOperator, trialID: Fixtures.cluster, EnrolmentRequest(
+                bsn: Fixtures.bsn(n), municipality: ["GM0014", "GM0855", "GM0150"][n % 3], covariates: covariates, consent: true, cluster: "km\(n % 23)"))
+            if n % 10 == 0 { _ = try await t.registry.recordReceived(as: .localOperator, trialID: Fixtures.cluster, number: n, arm: "roterend") }
+            let works = Double.random(in: 0..<1, using: &rng) < (r.arm == "vast" ? 0.45 : 0.3)
+            csv += "\(n),paid_work,6,\(works ? 1 : 0),2027-07-20\n"
+        }
+        t.clock.advance(by: 240 * 86_400)
+        _ = try await t.registry.importOutcomes(as: .localOperator, trialID: Fixtures.cluster, csv: csv, dryRun: false, validOnly: false)
+        let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "paid_work", wave: 6)
+        let row = try #require(report.rows.first)
+        #expect(row.estimator == "cr2" && report.rows.count == 1)
+        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.cluster)
+        let r = try estimatrReference("cr2z", [
+            "y": enrolments.map { n in csv.contains("\n\(n.number),paid_work,6,1,") ? "1" : "0" },
+            "z": enrolments.map { $0.arm == "vast" ? "1" : "0" },
+            "cl": enrolments.map { $0.cluster ?? "" },
+        ])
+        let e = row.estimate
+        for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
+            #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(mine) vs \(theirs)")
+        }
+        #expect(row.riskRatio != nil && row.cace != nil)
+        #expect(row.riskRatio.map { $0.ciLower < $0.ratio && $0.ratio < $0.ciUpper } == true)
+    }
+}
