@@ -34,6 +34,19 @@ def main() -> int:
         t = Table2x2(np.array(req["table"], dtype=float))
         lo, hi = t.riskratio_confint(alpha=req.get("alpha", 0.05))
         out = {"ratio": float(t.riskratio), "lower": float(lo), "upper": float(hi), "p": float(t.riskratio_pvalue())}
+    elif kind == "exact_permutation":
+        # Every assignment of k treated among n (complete randomisation): the exact two-sided
+        # p-value of the difference in means under the sharp null.
+        from itertools import combinations
+        y = req["y"]
+        n, k = len(y), sum(req["z"])
+        def stat(treated):
+            t = [y[i] for i in treated]
+            c = [y[i] for i in range(n) if i not in treated]
+            return sum(t) / len(t) - sum(c) / len(c)
+        observed = stat({i for i, z in enumerate(req["z"]) if z})
+        all_stats = [stat(set(c)) for c in combinations(range(n), k)]
+        out = {"observed": observed, "p": sum(abs(s) >= abs(observed) - 1e-12 for s in all_stats) / len(all_stats)}
     elif kind == "holm":
         from statsmodels.stats.multitest import multipletests
         out = {"adjusted": multipletests(req["p"], method="holm")[1].tolist()}

@@ -19,6 +19,8 @@ public struct EffectRow: Sendable, Codable, Equatable {
     public var riskRatio: RiskRatio?
     /// The complier average causal effect (2SLS, HC2), where received treatment was recorded.
     public var cace: Estimate?
+    /// The randomisation-inference p-value of the difference in means, when asked for.
+    public var pRandomisation: Double?
 }
 
 public struct RiskRatio: Sendable, Codable, Equatable {

@@ -2,15 +2,34 @@ import ProefCore
 
 extension Registry {
     /// Effect estimates for statisticians granted the trial and its programme manager.
-    public func estimates(as p: Principal, trialID: String, method: EffectMethod? = nil, outcome: String? = nil, wave: Int? = nil) async throws -> EffectReport {
+    /// `randomisationDraws`: re-run the allocation this many times for randomisation-inference
+    /// p-values; nil uses 2,000 when the analysis plan asks for it, 0 turns it off.
+    public func estimates(as p: Principal, trialID: String, method: EffectMethod? = nil, outcome: String? = nil, wave: Int? = nil,
+                          randomisationDraws: Int? = nil) async throws -> EffectReport {
         let trial = try await trial(as: p, id: trialID)
         if p != .localOperator { try await authorize(p, .readEstimates, Scope(trial: trial)) }
         let version = try await version(as: p, trialID: trialID, number: trial.currentVersion)
         if let outcome, !version.protocol.outcomes.contains(where: { $0.id == outcome }) {
             throw ProefError.invalid("outcome", "'\(outcome)' is not an outcome of this protocol")
         }
-        return try EffectAnalysis.run(protocol: version.protocol, version: version.number, trialID: trialID,
-                                      enrolments: try await store.enrolments(trialID: trialID),
-                                      outcomes: try await store.latestOutcomes(trialID: trialID), method: method, outcome: outcome, wave: wave)
+        if let d = randomisationDraws, d < 0 || d > 1_000_000 { throw ProefError.invalid("randomisation_draws", "must lie between 0 and 1,000,000") }
+        let enrolments = try await store.enrolments(trialID: trialID)
+        let outcomes = try await store.latestOutcomes(trialID: trialID)
+        var report = try EffectAnalysis.run(protocol: version.protocol, version: version.number, trialID: trialID, enrolments: enrolments,
+                                            outcomes: outcomes, method: method, outcome: outcome, wave: wave)
+        let draws = randomisationDraws ?? (version.protocol.analysis.randomisationInference ? 2_000 : 0)
+        guard draws > 0 else { return report }
+        let valid = enrolments.filter(\.isValid)
+        for i in report.rows.indices {
+            let row = report.rows[i]
+            var y: [Int: Double] = [:]
+            for m in outcomes where m.outcome == row.outcome && m.wave == row.wave { if let v = m.value { y[m.enrolment] = v } }
+            // Every enrolment is re-allocated (invalid ones too: they took part in the sequence); only valid ones are measured.
+            let measured = y.filter { entry in valid.contains { $0.number == entry.key } }
+            let ri = await RandomisationInference.run(protocol: version.protocol, trialID: trialID, enrolments: enrolments, outcomes: measured,
+                                                      arm: row.arm, draws: draws, seed: UInt64(i + 1))
+            report.rows[i].pRandomisation = ri.pValue
+        }
+        return report
     }
 }

@@ -51,7 +51,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
     @Test("each arm's estimate equals estimatr on the same clients, for every method", arguments: [EffectMethod.differenceInMeans, .blocked, .lin])
     func againstEstimatr(method: EffectMethod) async throws {
         let t = try await Self.trial()
-        let report = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, method: method, outcome: "hours_worked", wave: 6)
+        let report = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, method: method, outcome: "hours_worked", wave: 6, randomisationDraws: method == .differenceInMeans ? 500 : 0)
         // Two strata of about 120 clients: every arm has many clients in each (the seed is drawn at lock, so arms vary per run).
         #expect(report.rows.count == 3, "\(report.skipped)")
         let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
@@ -80,6 +80,11 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
                 #expect(mine == theirs || abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(row.arm) \(method): \(mine) vs \(theirs)")
             }
         }
+        if method == .differenceInMeans {
+            #expect(report.rows.allSatisfy { ($0.pRandomisation ?? 0) > 0 && ($0.pRandomisation ?? 2) <= 1 })
+        } else {
+            #expect(report.rows.allSatisfy { $0.pRandomisation == nil })
+        }
         let holm = Multiplicity.holm(report.rows.map(\.estimate.pValue))
         #expect(report.rows.map(\.pAdjusted) == holm.map { Optional($0) })
         #expect(report.checks.armCounts.values.reduce(0, +) == 240)
@@ -88,7 +93,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
     @Test("estimates are for the granted statistician and the trial's programme manager only")
     func access() async throws {
         let t = try await Self.trial()
-        _ = try await t.registry.estimates(as: Fixtures.pm, trialID: Fixtures.utrecht)
+        _ = try await t.registry.estimates(as: Fixtures.pm, trialID: Fixtures.utrecht, randomisationDraws: 0)
         for p in [Fixtures.otherStatistician, Fixtures.kmUtrecht, Fixtures.otherPM] {
             await #expect(throws: ProefError.self) { _ = try await t.registry.estimates(as: p, trialID: Fixtures.utrecht) }
         }
@@ -113,7 +118,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         }
         t.clock.advance(by: 240 * 86_400)
         _ = try await t.registry.importOutcomes(as: .localOperator, trialID: Fixtures.cluster, csv: csv, dryRun: false, validOnly: false)
-        let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "paid_work", wave: 6)
+        let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "paid_work", wave: 6, randomisationDraws: 0)
         let row = try #require(report.rows.first)
         #expect(row.estimator == "cr2" && report.rows.count == 1)
         let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.cluster)

@@ -84,8 +84,8 @@ public struct LocalClient: ProefClient {
         try await registry.due(as: principal, trialID: trialID, municipality: municipality, withinDays: withinDays)
     }
     public func consort(trialID: String) async throws -> ConsortReport { try await registry.consort(as: principal, trialID: trialID) }
-    public func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?) async throws -> EffectReport {
-        try await registry.estimates(as: principal, trialID: trialID, method: method, outcome: outcome, wave: wave)
+    public func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?, randomisationDraws: Int?) async throws -> EffectReport {
+        try await registry.estimates(as: principal, trialID: trialID, method: method, outcome: outcome, wave: wave, randomisationDraws: randomisationDraws)
     }
     public func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result {
         try await DatasetExporter(registry: registry).export(as: principal, trialID: trialID, format: format, to: path)

@@ -39,5 +39,5 @@ public protocol ProefClient: Sendable {
     func consort(trialID: String) async throws -> ConsortReport
     /// Writes the dataset to `path` and its codebook to `path.codebook.json`.
     func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result
-    func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?) async throws -> EffectReport
+    func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?, randomisationDraws: Int?) async throws -> EffectReport
 }

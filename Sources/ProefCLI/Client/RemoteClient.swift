@@ -187,8 +187,9 @@ public struct RemoteClient: ProefClient {
         try await send("GET", "trials/\(trialID)/due", query: ["municipality": municipality, "within": String(withinDays)], as: [DueItem].self)
     }
     public func consort(trialID: String) async throws -> ConsortReport { try await send("GET", "trials/\(trialID)/consort", as: ConsortReport.self) }
-    public func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?) async throws -> EffectReport {
-        try await send("GET", "trials/\(trialID)/estimates", query: ["method": method?.rawValue, "outcome": outcome, "wave": wave.map(String.init)],
+    public func estimates(trialID: String, method: EffectMethod?, outcome: String?, wave: Int?, randomisationDraws: Int?) async throws -> EffectReport {
+        try await send("GET", "trials/\(trialID)/estimates", query: ["method": method?.rawValue, "outcome": outcome, "wave": wave.map(String.init),
+                              "randomisation_draws": randomisationDraws.map(String.init)],
                        as: EffectReport.self)
     }
     public func export(trialID: String, format: DatasetFormat, to path: String) async throws -> DatasetExporter.Result {

@@ -13,26 +13,28 @@ struct EstimateCommand: AsyncParsableCommand {
     @Option(help: "Only this wave (months).") var wave: Int?
     @Option(help: "difference-in-means (HC2), blocked or lin; default: the analysis plan's.") var method: EffectMethod?
     @Flag(help: "Print CSV instead of a table.") var csv = false
+    @Option(name: .customLong("randomisation-draws"), help: "Randomisation-inference draws (default 2,000 when the analysis plan asks for it; 0: none).")
+    var randomisationDraws: Int?
 
     func run() async throws {
-        let report = try await global.client().estimates(trialID: trial, method: method, outcome: outcome, wave: wave)
+        let report = try await global.client().estimates(trialID: trial, method: method, outcome: outcome, wave: wave, randomisationDraws: randomisationDraws)
         if csv {
-            print("outcome,wave,arm,control,estimator,n_arm,n_control,mean_arm,mean_control,estimate,std_error,statistic,df,p_value,ci_lower,ci_upper,p_adjusted")
+            print("outcome,wave,arm,control,estimator,n_arm,n_control,mean_arm,mean_control,estimate,std_error,statistic,df,p_value,ci_lower,ci_upper,p_adjusted,p_randomisation")
             for r in report.rows {
                 let e = r.estimate
                 print([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(r.meanArm)", "\(r.meanControl)",
                        "\(e.estimate)", "\(e.stdError)", "\(e.statistic)", "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)",
-                       r.pAdjusted.map { "\($0)" } ?? ""].joined(separator: ","))
+                       r.pAdjusted.map { "\($0)" } ?? "", r.pRandomisation.map { "\($0)" } ?? ""].joined(separator: ","))
             }
             return
         }
         try Printer(json: global.json).emit(report) {
-            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "95% CI", "P", report.multiplicity == "none" ? "" : "P (\(report.multiplicity))")
+            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "95% CI", "P", report.multiplicity == "none" ? "" : "P (\(report.multiplicity))", "P (RI)")
             for r in report.rows {
                 let e = r.estimate
                 t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%.3f", r.meanArm), String(format: "%.3f", r.meanControl),
                       String(format: "%+.3f", e.estimate), String(format: "%.3f … %.3f", e.ciLower, e.ciUpper), String(format: "%.4f", e.pValue),
-                      r.pAdjusted.map { String(format: "%.4f", $0) } ?? "")
+                      r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", r.pRandomisation.map { String(format: "%.4f", $0) } ?? "")
             }
             var lines = [report.rows.isEmpty ? "no outcome has enough measurements yet" : t.rendered, ""]
             let c = report.checks

@@ -54,13 +54,20 @@ public struct AllocationEngine: Sendable {
     public let trialID: String
     public let design: TrialProtocol.Design
     public let arms: [TrialProtocol.Arm]
-    let prf: AllocationPRF
+    let prf: any AllocationRandomness
 
+    /// The engine of record: every draw from the trial's committed seed.
     public init(trialID: String, protocol p: TrialProtocol, seed: [UInt8]) {
+        self.init(trialID: trialID, protocol: p, randomness: AllocationPRF(seed: seed))
+    }
+
+    /// The same procedure with another source of draws, e.g. a fast generator for
+    /// randomisation inference, which re-runs the design thousands of times.
+    public init(trialID: String, protocol p: TrialProtocol, randomness: any AllocationRandomness) {
         self.trialID = trialID
         self.design = p.design
         self.arms = p.arms
-        self.prf = AllocationPRF(seed: seed)
+        self.prf = randomness
     }
 
     var totalWeight: Int { arms.reduce(0) { $0 + $1.weight } }

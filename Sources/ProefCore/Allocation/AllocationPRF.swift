@@ -1,9 +1,28 @@
 import ProefCrypto
 
+/// Where an allocation's random choices come from: a uniform integer in 0 ..< n for a draw
+/// named by its label components (which only the committed-seed source needs, so they are
+/// built only when asked for).
+public protocol AllocationRandomness: Sendable {
+    func uniform(_ n: Int, _ components: @autoclosure () -> [String]) -> Int
+}
+
+/// A fast, seeded source for re-running a design many times (randomisation inference);
+/// never for allocations of record. One per thread: it is not shared.
+public final class SeededRandomness: AllocationRandomness, @unchecked Sendable {
+    private var rng: SplitMix64
+
+    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+
+    public func uniform(_ n: Int, _ components: @autoclosure () -> [String]) -> Int {
+        Int.random(in: 0..<n, using: &rng)
+    }
+}
+
 /// The source of every random choice of allocation version 1 (docs/allocation-spec.md):
 /// HMAC-SHA-256 keyed with the trial's seed over a length-prefixed label and a counter,
 /// turned into an unbiased integer by rejection sampling.
-public struct AllocationPRF: Sendable {
+public struct AllocationPRF: AllocationRandomness {
     let seed: [UInt8]
 
     public init(seed: [UInt8]) { self.seed = seed }
@@ -31,7 +50,11 @@ public struct AllocationPRF: Sendable {
 
     /// A uniform integer in 0 ..< n: counters 0, 1, 2, … until a block falls below the largest
     /// multiple of n that fits in 64 bits; that block modulo n.
-    public func uniform(_ n: Int, _ components: [String]) -> Int {
+    public func uniform(_ n: Int, _ components: @autoclosure () -> [String]) -> Int {
+        uniform(n, components: components())
+    }
+
+    public func uniform(_ n: Int, components: [String]) -> Int {
         precondition(n >= 1)
         let bound = UInt64(n)
         // Accept x < m, where m is the largest multiple of n not above 2^64, i.e. x <= 2^64 - 1 - (2^64 mod n).

@@ -75,6 +75,11 @@ extension TrialProtocol {
         public var randomElement: Double?
         /// What is randomised as a whole in a cluster design.
         public var clusterUnit: ClusterUnit?
+
+        public init(type: DesignType, blockSizes: [Int], strata: [String], factors: [MinimisationFactor], randomElement: Double?, clusterUnit: ClusterUnit?) {
+            self.type = type; self.blockSizes = blockSizes; self.strata = strata; self.factors = factors
+            self.randomElement = randomElement; self.clusterUnit = clusterUnit
+        }
     }
 
     public struct MinimisationFactor: Sendable, Codable, Equatable {

@@ -71,8 +71,13 @@ struct OutcomeController {
                 guard let w = Int(raw) else { throw ProblemError.badParameter("wave", "'\(raw)' is not a number of months") }
                 return w
             }
+            let draws = try q["randomisation_draws"].map { raw -> Int in
+                guard let d = Int(raw) else { throw ProblemError.badParameter("randomisation_draws", "'\(raw)' is not a whole number") }
+                return d
+            }
             return try Response.json(try await registry.estimates(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
-                                                                  method: method, outcome: q["outcome"].map(String.init), wave: wave))
+                                                                  method: method, outcome: q["outcome"].map(String.init), wave: wave,
+                                                                  randomisationDraws: draws))
         }
         group.get("trials/:id/consort") { _, context in
             try Response.json(try await registry.consort(as: context.requirePrincipal(), trialID: context.parameters.require("id")))

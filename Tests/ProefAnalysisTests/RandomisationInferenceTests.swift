@@ -1,0 +1,54 @@
+import Foundation
+import ProefAnalysis
+import ProefCore
+import ProefTestSupport
+import Testing
+
+@Suite struct RandomisationInferenceTests {
+    @Test("with one block of twelve (complete randomisation) the simulated p-value matches the exact one from full enumeration")
+    func againstExactEnumeration() async throws {
+        var p = try ProtocolParser.decode(Fixtures.protocolText(Fixtures.utrecht))
+        p.arms = [TrialProtocol.Arm(id: "control", name: "C", description: nil, weight: 1, control: true),
+                  TrialProtocol.Arm(id: "treated", name: "T", description: nil, weight: 1, control: false)]
+        p.design = TrialProtocol.Design(type: .permutedBlocks, blockSizes: [12], strata: [], factors: [], randomElement: nil, clusterUnit: nil)
+        // Twelve enrolments allocated by the engine itself, so the observed assignment is one the design can give.
+        let engine = AllocationEngine(trialID: "ri", protocol: p, seed: [UInt8](repeating: 3, count: 32))
+        var state = AllocationState(sequence: 1)
+        let ys: [Double] = [3.1, 4.0, 2.2, 5.9, 4.4, 3.3, 6.1, 2.8, 4.9, 5.5, 3.7, 4.2]
+        var enrolments: [Enrolment] = []
+        for n in 1...12 {
+            let arm = engine.allocate(AllocationInput(municipality: "GM0344", factors: [:], cluster: nil), state: &state).arm
+            enrolments.append(Enrolment(trialID: "ri", number: n, pseudonym: "p\(n)", logPseudonym: "l\(n)", municipality: "GM0344",
+                                        enrolledAt: Date(), enrolledOn: CalendarDate("2027-01-15")!, enrolledBy: "km", sequence: 1, arm: arm,
+                                        factors: [:], cluster: nil, covariates: [:], logIndex: n))
+        }
+        let outcomes = Dictionary(uniqueKeysWithValues: zip(1...12, ys))
+        let draws = 20_000
+        let result = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+                                                      draws: draws, seed: 77)
+        let r = try runReference(["kind": "exact_permutation", "y": ys, "z": enrolments.map { $0.arm == "treated" ? 1 : 0 }])
+        let exact = r["p"] as! Double
+        #expect(abs(result.observed - (r["observed"] as! Double)) < 1e-12)
+        let tolerance = 4 * (exact * (1 - exact) / Double(draws)).squareRoot() + 2.0 / Double(draws)
+        #expect(abs(result.pValue - exact) <= tolerance, "simulated \(result.pValue), exact \(exact)")
+        let again = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+                                                     draws: draws, seed: 77)
+        #expect(again == result, "the same seed gives the same p-value")
+    }
+}
+
+/// Scripts/reference/stats_reference.py with one JSON request.
+func runReference(_ request: [String: Any]) throws -> [String: Any] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/stats_reference.py").path]
+    let inPipe = Pipe(), out = Pipe()
+    p.standardInput = inPipe
+    p.standardOutput = out
+    try p.run()
+    inPipe.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
+    try inPipe.fileHandleForWriting.close()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+}
