@@ -47,6 +47,15 @@ def main() -> int:
         observed = stat({i for i, z in enumerate(req["z"]) if z})
         all_stats = [stat(set(c)) for c in combinations(range(n), k)]
         out = {"observed": observed, "p": sum(abs(s) >= abs(observed) - 1e-12 for s in all_stats) / len(all_stats)}
+    elif kind == "power":
+        from statsmodels.stats.power import NormalIndPower
+        from statsmodels.stats.proportion import proportion_effectsize
+        solver = NormalIndPower()
+        out = {"mde": [float(solver.solve_power(effect_size=None, nobs1=c["n1"] / c["deff"], alpha=c["alpha"], power=c["power"],
+                                                  ratio=c["n0"] / c["n1"], alternative="two-sided")) for c in req["cases"]],
+               "power": [float(solver.power(effect_size=c["d"], nobs1=c["n1"] / c["deff"], alpha=c["alpha"], ratio=c["n0"] / c["n1"],
+                                            alternative="two-sided")) for c in req["cases"]],
+               "h": [float(proportion_effectsize(p1, p0)) for p1, p0 in req["proportions"]]}
     elif kind == "holm":
         from statsmodels.stats.multitest import multipletests
         out = {"adjusted": multipletests(req["p"], method="holm")[1].tolist()}

@@ -109,3 +109,30 @@ func close(_ a: Double, _ b: Double, relative: Double = 1e-8) -> Bool {
         #expect(close(Balance.standardisedMeanDifference([1, 2, 3, 4], [2, 3, 4, 5]), -1 / (5.0 / 3).squareRoot(), relative: 1e-12))
     }
 }
+
+@Suite struct PowerTests {
+    @Test("minimum detectable effects, power and Cohen's h equal statsmodels NormalIndPower, with design effects")
+    func power() throws {
+        let cases: [[String: Double]] = [
+            ["n1": 200, "n0": 200, "alpha": 0.05, "power": 0.8, "deff": 1, "d": 0.2],
+            ["n1": 100, "n0": 300, "alpha": 0.05, "power": 0.9, "deff": 1, "d": 0.35],
+            ["n1": 600, "n0": 600, "alpha": 0.01, "power": 0.8, "deff": Power.designEffect(clusterSize: 20, icc: 0.05), "d": 0.25],
+            ["n1": 30, "n0": 30, "alpha": 0.1, "power": 0.5, "deff": 1, "d": 0.9],
+        ]
+        let r = try reference(["kind": "power", "cases": cases, "proportions": [[0.3, 0.2], [0.05, 0.1]]])
+        // statsmodels' solver stops near 1e-6; its power function at our MDE must give the target exactly.
+        let mdes = cases.map { Power.minimumDetectableEffect(n1: $0["n1"]!, n0: $0["n0"]!, alpha: $0["alpha"]!, power: $0["power"]!, designEffect: $0["deff"]!) }
+        let atMDE = try reference(["kind": "power", "cases": zip(cases, mdes).map { c, d in c.merging(["d": d]) { $1 } }, "proportions": []])
+        for (i, c) in cases.enumerated() {
+            let mde = mdes[i]
+            #expect(close(mde, (r["mde"] as! [Double])[i], relative: 1e-4), "mde \(c)")
+            #expect(close((atMDE["power"] as! [Double])[i], c["power"]!, relative: 1e-10), "power at the MDE \(c)")
+            let pw = Power.power(standardisedEffect: c["d"]!, n1: c["n1"]!, n0: c["n0"]!, alpha: c["alpha"]!, designEffect: c["deff"]!)
+            #expect(close(pw, (r["power"] as! [Double])[i], relative: 1e-10), "power \(c)")
+        }
+        #expect(close(Power.cohenH(0.3, 0.2), (r["h"] as! [Double])[0], relative: 1e-12))
+        #expect(close(Power.cohenH(0.05, 0.1), (r["h"] as! [Double])[1], relative: 1e-12))
+        #expect(close(Power.proportion(from: 0.2, h: Power.cohenH(0.3, 0.2)), 0.3, relative: 1e-12))
+        #expect(close(Power.designEffect(clusterSize: 20, icc: 0.05), 1.95, relative: 1e-15))
+    }
+}
