@@ -51,13 +51,34 @@ public struct EffectReport: Sendable, Codable, Equatable {
     public var multiplicity: String
     public var rows: [EffectRow]
     public var checks: DesignChecks
+    /// Time-to-event outcomes: Kaplan–Meier per arm, log-rank and Cox per arm against control.
+    public var survival: [SurvivalRow]
     /// Rows that could not be estimated, and why (e.g. too few measurements).
     public var skipped: [String]
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion, alpha, multiplicity, rows, checks, skipped
+        case protocolVersion, alpha, multiplicity, rows, checks, survival, skipped
         case trialID = "trialId"
     }
+}
+
+/// One arm against control for a time-to-event outcome, from each client's latest status
+/// (event on a date, or censored on a date), in days since enrolment.
+public struct SurvivalRow: Sendable, Codable, Equatable {
+    public var outcome: String
+    public var arm: String
+    public var control: String
+    public var n: Int
+    public var events: Int
+    /// Cox proportional hazards, Efron ties, robust (sandwich) standard error; stratified as the design is.
+    public var hazardRatio: Double
+    public var ciLower: Double
+    public var ciUpper: Double
+    public var pValue: Double
+    /// The log-rank test, stratified as the design is.
+    public var logRankChiSquare: Double
+    public var logRankP: Double
+    public var curves: [KaplanMeier.Curve]
 }
 
 public enum EffectMethod: String, Sendable, Codable, CaseIterable {
@@ -131,8 +152,43 @@ public enum EffectAnalysis {
         } else if p.analysis.multiplicity == .bonferroni {
             for i in rows.indices { rows[i].pAdjusted = min(1, rows[i].estimate.pValue * Double(rows.count)) }
         }
+        var survival: [SurvivalRow] = []
+        for o in p.outcomes where o.type == .timeToEvent && (outcome.map { $0 == o.id } ?? true) {
+            for arm in p.arms where arm.id != control.id {
+                do {
+                    if let row = try survivalRow(o, arm: arm.id, control: control.id, valid, outcomes, p) { survival.append(row) }
+                } catch {
+                    skipped.append("\(o.id), \(arm.id): \(error)")
+                }
+            }
+        }
         return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity.rawValue,
-                            rows: rows, checks: checks(p, valid), skipped: skipped)
+                            rows: rows, checks: checks(p, valid), survival: survival, skipped: skipped)
+    }
+
+    static func survivalRow(_ o: TrialProtocol.Outcome, arm: String, control: String, _ valid: [Enrolment], _ outcomes: [OutcomeMeasurement],
+                            _ p: TrialProtocol) throws -> SurvivalRow? {
+        // Each client's latest status: the measurement of the highest wave.
+        var latest: [Int: OutcomeMeasurement] = [:]
+        for m in outcomes where m.outcome == o.id && m.value != nil {
+            if let known = latest[m.enrolment], known.wave >= m.wave { continue }
+            latest[m.enrolment] = m
+        }
+        let units = valid.filter { ($0.arm == arm || $0.arm == control) && latest[$0.number] != nil }
+        guard units.contains(where: { $0.arm == arm }), units.contains(where: { $0.arm == control }),
+              units.contains(where: { latest[$0.number]?.value == 1 }) else { return nil }
+        let times = units.map { Double(latest[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) }
+        let events = units.map { latest[$0.number]!.value == 1 }
+        let groups = units.map(\.arm)
+        let strata: [String]? = p.design.strata.isEmpty ? nil : units.map { stratum($0) }
+        let km = try KaplanMeier(times: times, events: events, groups: groups, alpha: p.analysis.alpha)
+        let logRank = try LogRank(times: times, events: events, groups: groups, strata: strata)
+        let x = Matrix(rows: units.count, columns: 1, values: units.map { $0.arm == arm ? 1 : 0 })
+        let cox = try CoxPH(times: times, events: events, covariates: x, strata: strata)
+        let interval = cox.hazardRatioInterval(0, alpha: p.analysis.alpha)
+        return SurvivalRow(outcome: o.id, arm: arm, control: control, n: units.count, events: events.filter { $0 }.count,
+                           hazardRatio: cox.hazardRatios[0], ciLower: interval.lower, ciUpper: interval.upper, pValue: cox.robustPValues[0],
+                           logRankChiSquare: logRank.statistic, logRankP: logRank.pValue, curves: km.curves)
     }
 
     static func defaultMethod(_ p: TrialProtocol) -> EffectMethod {

@@ -135,3 +135,65 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         #expect(row.riskRatio.map { $0.ciLower < $0.ratio && $0.ratio < $0.ciUpper } == true)
     }
 }
+
+/// Runs Scripts/reference/survival_reference.R and returns its numbers.
+func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] {
+    let names = columns.keys.sorted()
+    let rows = columns[names[0]]!.indices.map { i in names.map { columns[$0]![i] }.joined(separator: ",") }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-surv-\(UUID().uuidString).csv")
+    try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["Rscript", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/survival_reference.R").path, kind, file.path]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = Pipe()
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
+}
+
+@Suite struct SurvivalAnalysisTests {
+    @Test("time to exit from benefit: stratified Cox and log-rank per arm equal R survival on the trial's own data")
+    func exitFromBenefit() async throws {
+        let t = try await TestRegistry(registerProtocols: [Fixtures.utrecht])
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        var rng = SplitMix64(seed: 12)
+        var csv = "enrolment,outcome,wave,value,measured_on\n"
+        for n in 1...160 {
+            let r = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, EnrolmentRequest(
+                bsn: Fixtures.bsn(n), municipality: nil, covariates: Fixtures.utrechtClient(age: 20 + n % 40, partialWork: n % 2 == 0), consent: true))
+            let hazard = r.arm == "extra-begeleiding" ? 0.006 : 0.003
+            let days = Int(-log(max(Double.random(in: 0..<1, using: &rng), 1e-9)) / hazard / 30) * 30  // monthly, so there are ties
+            csv += days < 350 ? "\(n),exit_benefit,12,event,\(CalendarDate("2027-01-15")!.adding(days: max(days, 1)))\n"
+                              : "\(n),exit_benefit,12,censored,2028-01-15\n"
+        }
+        t.clock.advance(by: 420 * 86_400)
+        _ = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: false)
+        let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.utrecht, outcome: "exit_benefit", randomisationDraws: 0)
+        #expect(report.survival.count == 3, "\(report.skipped)")
+        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        let status = Dictionary(uniqueKeysWithValues: try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).map { ($0.enrolment, $0) })
+        for row in report.survival {
+            let units = enrolments.filter { $0.arm == row.arm || $0.arm == "control" }
+            let columns: [String: [String]] = [
+                "time": units.map { String(status[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) },
+                "status": units.map { status[$0.number]!.value == 1 ? "1" : "0" },
+                "x1": units.map { $0.arm == row.arm ? "1" : "0" },
+                "group": units.map(\.arm),
+                "stratum": units.map { u in u.factors.keys.sorted().map { "\($0)=\(u.factors[$0]!)" }.joined(separator: ";") },
+            ]
+            let cox = try survivalReference("cox", columns.filter { $0.key != "group" })
+            #expect(cox.count >= 7)
+            guard cox.count >= 7 else { continue }
+            #expect(abs(row.hazardRatio - exp(cox[0])) <= 1e-6 * row.hazardRatio, "\(row.arm): HR \(row.hazardRatio) vs \(exp(cox[0]))")
+            #expect(abs(row.pValue - cox[4]) <= 1e-6 * max(cox[4], 1e-12))
+            #expect(abs(row.ciLower - cox[5]) <= 1e-6 * cox[5] && abs(row.ciUpper - cox[6]) <= 1e-6 * cox[6])
+            let logRank = try survivalReference("logrank", columns.filter { $0.key != "x1" })
+            #expect(abs(row.logRankChiSquare - logRank[0]) <= 1e-6 * logRank[0] && abs(row.logRankP - logRank[2]) <= 1e-6 * max(logRank[2], 1e-12))
+            #expect(row.curves.map(\.group).sorted() == [row.arm, "control"].sorted())
+        }
+    }
+}

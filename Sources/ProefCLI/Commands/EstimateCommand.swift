@@ -42,6 +42,15 @@ struct EstimateCommand: AsyncParsableCommand {
                          + String(format: "; sample ratio mismatch chi-square %.2f, p = %.3f", c.sampleRatioChiSquare, c.sampleRatioP))
             let worst = c.balance.max { abs($0.standardisedMeanDifference) < abs($1.standardisedMeanDifference) }
             if let worst { lines.append(String(format: "largest covariate imbalance: %@ in %@, standardised difference %.3f", worst.covariate, worst.arm, worst.standardisedMeanDifference)) }
+            if !report.survival.isEmpty {
+                var s = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "95% CI", "P (ROBUST)", "LOG-RANK P")
+                for r in report.survival {
+                    s.add(r.outcome, r.arm, String(r.n), String(r.events), String(format: "%.3f", r.hazardRatio),
+                          String(format: "%.3f … %.3f", r.ciLower, r.ciUpper), String(format: "%.4f", r.pValue), String(format: "%.4f", r.logRankP))
+                }
+                lines.append("")
+                lines.append(s.rendered)
+            }
             if !report.skipped.isEmpty { lines.append("not estimated: " + report.skipped.joined(separator: "; ")) }
             return lines.joined(separator: "\n")
         }
