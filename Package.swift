@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "ProefCLI",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefDatasets", "ProefAnalysis",
+                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefDatasets", "ProefAnalysis", "ProefStats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,68 @@
+import Foundation
+import ProefCore
+import ProefTestSupport
+import Testing
+
+@Suite struct AnalysisCLITests {
+    @Test("the National Supported Work experiment: treatment minus control in 1978 earnings is the published $1,794, with statsmodels' HC2 error")
+    func nsw() async throws {
+        let cli = try CLI()
+        let csv = cli.folder.appendingPathComponent("nsw.csv").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/nsw_reference.py").path, csv]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let reference = try JSONSerialization.jsonObject(with: out.fileHandleForReading.readDataToEndOfFile()) as? [String: Double] ?? [:]
+        p.waitUntilExit()
+        #expect(reference["n_treated"] == 185 && reference["n_control"] == 260)
+        let r = try await cli.runAsync("analyse", csv, "--outcome", "re78", "--csv")
+        #expect(r.status == 0, "\(r.stderr)")
+        let fields = try #require(r.stdout.split(separator: "\n").dropFirst().first).split(separator: ",").map(String.init)
+        let estimate = try #require(Double(fields[7])), se = try #require(Double(fields[8]))
+        #expect(fields[2] == "treated" && fields[5] == "185" && fields[6] == "260")
+        #expect(estimate.rounded() == reference["published"])
+        #expect(abs(estimate - reference["estimate"]!) <= 1e-8 * estimate)
+        #expect(abs(se - reference["std_error"]!) <= 1e-8 * se)
+        let lin = try await cli.runAsync("analyse", csv, "--outcome", "re78", "--method", "lin", "--covariates", "age,educ,re74,re75")
+        #expect(lin.status == 0 && lin.stdout.contains("treated"))
+        let missing = try await cli.runAsync("analyse", csv, "--outcome", "income")
+        #expect(missing.status == 1 && missing.stderr.contains("no column 'income'"))
+    }
+
+    @Test("analysing an export gives the same numbers as proef estimate on the database")
+    func exportRoundTrip() async throws {
+        let cli = try CLI()
+        _ = try await cli.initialise()
+        #expect(try await cli.runAsync("trial", "register", Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path).status == 0)
+        #expect(try await cli.runAsync("trial", "lock", Fixtures.utrecht).status == 0)
+        let covariates = Fixtures.utrechtClient().sorted { $0.key < $1.key }.flatMap { ["--covariate", "\($0.key)=\($0.value)"] }
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        var rows = "enrolment,outcome,wave,value,measured_on\n"
+        for n in 1...40 {
+            #expect(try await cli.runAsync(["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--consent", "--bsn", Fixtures.bsn(n)] + covariates).status == 0)
+            rows += "\(n),hours_worked,0,\(Double((n * 7) % 31) + 0.5),\(today)\n"
+        }
+        _ = try cli.write("h.csv", rows)
+        #expect(try await cli.runAsync("outcome", "import", Fixtures.utrecht, "h.csv").status == 0)
+        #expect(try await cli.runAsync("export", Fixtures.utrecht, "--format", "csv", "--out", "data.csv").status == 0)
+        let estimate = try await cli.runAsync("estimate", Fixtures.utrecht, "--outcome", "hours_worked", "--wave", "0", "--method", "difference-in-means",
+                                              "--randomisation-draws", "0", "--csv")
+        let analyse = try await cli.runAsync("analyse", "data.csv", "--outcome", "hours_worked", "--csv")
+        func effects(_ text: String, estimateColumn: Int) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: text.split(separator: "\n").dropFirst().map { line -> (String, String) in
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                return ("\(f[2])/\(f[1])", f[estimateColumn] + "/" + f[estimateColumn + 1])
+            })
+        }
+        let fromDatabase = effects(estimate.stdout, estimateColumn: 9).filter { $0.key.hasSuffix("/0") }
+        #expect(!fromDatabase.isEmpty, "\(estimate.stderr)")
+        #expect(fromDatabase == effects(analyse.stdout, estimateColumn: 7), "\(estimate.stdout)\n\(analyse.stdout)")
+        let power = try await cli.runAsync("power", Fixtures.protocolsFolder.appendingPathComponent("vaste-klantmanager.yaml").path, "--icc", "0.05",
+                                           "--cluster-size", "20", "--baseline-rate", "0.3")
+        #expect(power.status == 0 && power.stdout.contains("design effect 1.95") && power.stdout.contains("vast"), "\(power.stderr)")
+        let noIcc = try await cli.runAsync("power", Fixtures.protocolsFolder.appendingPathComponent("vaste-klantmanager.yaml").path)
+        #expect(noIcc.status == 1 && noIcc.stderr.contains("--icc"))
+    }
+}
