@@ -53,13 +53,23 @@ public struct EffectReport: Sendable, Codable, Equatable {
     public var checks: DesignChecks
     /// Time-to-event outcomes: Kaplan–Meier per arm, log-rank and Cox per arm against control.
     public var survival: [SurvivalRow]
+    /// The first primary outcome (else the first outcome) at its latest estimated wave, per municipality (difference in means, HC2).
+    public var forest: [ForestRow]
     /// Rows that could not be estimated, and why (e.g. too few measurements).
     public var skipped: [String]
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion, alpha, multiplicity, rows, checks, survival, skipped
+        case protocolVersion, alpha, multiplicity, rows, checks, survival, forest, skipped
         case trialID = "trialId"
     }
+}
+
+public struct ForestRow: Sendable, Codable, Equatable {
+    public var municipality: String
+    public var outcome: String
+    public var wave: Int
+    public var arm: String
+    public var estimate: Estimate
 }
 
 /// One arm against control for a time-to-event outcome, from each client's latest status
@@ -163,7 +173,26 @@ public enum EffectAnalysis {
             }
         }
         return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity.rawValue,
-                            rows: rows, checks: checks(p, valid), survival: survival, skipped: skipped)
+                            rows: rows, checks: checks(p, valid), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
+    }
+
+    static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: [String: Double], _ control: String) -> [ForestRow] {
+        // The first primary outcome that has estimates, else the first outcome that has.
+        let estimated = p.outcomes.filter { o in o.type != .timeToEvent && rows.contains { $0.outcome == o.id } }
+        guard let primary = estimated.first(where: { $0.role == .primary }) ?? estimated.first,
+              let wave = rows.filter({ $0.outcome == primary.id }).map(\.wave).max() else { return [] }
+        var out: [ForestRow] = []
+        for municipality in p.municipalities {
+            for arm in p.arms where arm.id != control {
+                let units = valid.filter { $0.municipality == municipality && ($0.arm == arm.id || $0.arm == control) && value["\($0.number)/\(primary.id)/\(wave)"] != nil }
+                let z = units.map { $0.arm == arm.id }
+                guard z.filter({ $0 }).count >= 2, z.filter({ !$0 }).count >= 2,
+                      let e = try? DifferenceInMeans.hc2(outcome: units.map { value["\($0.number)/\(primary.id)/\(wave)"]! }, treated: z, alpha: p.analysis.alpha)
+                else { continue }
+                out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimate: e))
+            }
+        }
+        return out
     }
 
     static func survivalRow(_ o: TrialProtocol.Outcome, arm: String, control: String, _ valid: [Enrolment], _ outcomes: [OutcomeMeasurement],

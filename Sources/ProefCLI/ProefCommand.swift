@@ -10,7 +10,7 @@ public struct ProefCommand: AsyncParsableCommand {
         abstract: "Randomised trials of social-welfare practice: register, enrol, audit, analyse.",
         subcommands: [
             InitCommand.self, ServeCommand.self, ProtocolCommand.self, TrialCommand.self, EnrolCommand.self, EnrolmentCommand.self,
-            AuditCommand.self, VerifyCommand.self, ReceiptCommand.self, OutcomeCommand.self, DueCommand.self, ConsortCommand.self, ExportCommand.self, EstimateCommand.self, AnalyseCommand.self, PowerCommand.self,
+            AuditCommand.self, VerifyCommand.self, ReceiptCommand.self, OutcomeCommand.self, DueCommand.self, ConsortCommand.self, ExportCommand.self, EstimateCommand.self, AnalyseCommand.self, PowerCommand.self, ReportCommand.self,
             MunicipalityCommand.self, UserCommand.self, TokenCommand.self, AccessLogCommand.self,
         ]
     )

@@ -26,7 +26,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
 
 @Suite struct EffectAnalysisTests {
     /// 240 Utrecht clients over the strata, hours worked at month 6 for most of them.
-    static func trial() async throws -> TestRegistry {
+    static func trial() async throws -> TestRegistry {  // also used by ReportTests
         let t = try await TestRegistry()
         let text = Fixtures.protocolText(Fixtures.utrecht).replacingOccurrences(of: "  estimator: blocked\n", with: "  estimator: blocked\n  covariates: [age, has_partial_work]\n")
             .replacingOccurrences(of: "strata: [age_band, has_partial_work]", with: "strata: [has_partial_work]")

@@ -1,0 +1,90 @@
+import Foundation
+
+/// A small SVG canvas with linear axes: enough for interval plots and step curves, written
+/// as plain text so reports need no plotting library.
+struct SVGPlot {
+    let width = 720.0, height = 420.0
+    let left = 90.0, right = 170.0, top = 40.0, bottom = 60.0
+    var x: ClosedRange<Double>
+    var y: ClosedRange<Double>
+    var body: [String] = []
+    static let palette = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c"]
+
+    init(x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        self.x = x.lowerBound == x.upperBound ? (x.lowerBound - 1)...(x.upperBound + 1) : x
+        self.y = y.lowerBound == y.upperBound ? (y.lowerBound - 1)...(y.upperBound + 1) : y
+    }
+
+    func px(_ v: Double) -> Double { left + (v - x.lowerBound) / (x.upperBound - x.lowerBound) * (width - left - right) }
+    func py(_ v: Double) -> Double { height - bottom - (v - y.lowerBound) / (y.upperBound - y.lowerBound) * (height - top - bottom) }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String = "#333", width: Double = 1, dash: Bool = false) {
+        body.append("<line x1=\"\(Self.f(px(x1)))\" y1=\"\(Self.f(py(y1)))\" x2=\"\(Self.f(px(x2)))\" y2=\"\(Self.f(py(y2)))\" stroke=\"\(color)\" stroke-width=\"\(width)\"\(dash ? " stroke-dasharray=\"4 3\"" : "")/>")
+    }
+
+    mutating func dot(_ x: Double, _ y: Double, color: String) {
+        body.append("<circle cx=\"\(Self.f(px(x)))\" cy=\"\(Self.f(py(y)))\" r=\"4\" fill=\"\(color)\"/>")
+    }
+
+    mutating func polyline(_ points: [(Double, Double)], color: String, width: Double = 2, opacity: Double = 1) {
+        let p = points.map { "\(Self.f(px($0.0))),\(Self.f(py($0.1)))" }.joined(separator: " ")
+        body.append("<polyline points=\"\(p)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\" stroke-opacity=\"\(opacity)\"/>")
+    }
+
+    mutating func text(_ s: String, atX: Double, atY: Double, anchor: String = "start", size: Int = 12, color: String = "#222") {
+        body.append("<text x=\"\(Self.f(atX))\" y=\"\(Self.f(atY))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" fill=\"\(color)\">\(Self.escape(s))</text>")
+    }
+
+    /// Axes with ticks and labels; `xTicks`/`yTicks` are values with their labels.
+    mutating func axes(xLabel: String, yLabel: String, xTicks: [(Double, String)], yTicks: [(Double, String)]) {
+        body.append("<rect x=\"\(Self.f(left))\" y=\"\(Self.f(top))\" width=\"\(Self.f(width - left - right))\" height=\"\(Self.f(height - top - bottom))\" fill=\"none\" stroke=\"#999\"/>")
+        for (v, label) in xTicks {
+            body.append("<line x1=\"\(Self.f(px(v)))\" y1=\"\(Self.f(height - bottom))\" x2=\"\(Self.f(px(v)))\" y2=\"\(Self.f(height - bottom + 5))\" stroke=\"#999\"/>")
+            text(label, atX: px(v), atY: height - bottom + 20, anchor: "middle", size: 11)
+        }
+        for (v, label) in yTicks {
+            body.append("<line x1=\"\(Self.f(left - 5))\" y1=\"\(Self.f(py(v)))\" x2=\"\(Self.f(left))\" y2=\"\(Self.f(py(v)))\" stroke=\"#999\"/>")
+            text(label, atX: left - 8, atY: py(v) + 4, anchor: "end", size: 11)
+        }
+        text(xLabel, atX: (left + width - right) / 2, atY: height - 15, anchor: "middle")
+        body.append("<text transform=\"translate(18 \(Self.f((top + height - bottom) / 2))) rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>")
+    }
+
+    mutating func legend(_ entries: [(String, String)]) {
+        for (i, (label, color)) in entries.enumerated() {
+            let yy = top + 10 + Double(i) * 20
+            body.append("<rect x=\"\(Self.f(width - right + 15))\" y=\"\(Self.f(yy - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>")
+            text(label, atX: width - right + 33, atY: yy + 1, size: 12)
+        }
+    }
+
+    func render(title: String) -> String {
+        """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(Self.f(left))" y="24" font-size="15" font-weight="bold">\(Self.escape(title))</text>
+        \(body.joined(separator: "\n"))
+        </svg>
+
+        """
+    }
+
+    /// About five round tick values covering the range.
+    static func ticks(_ r: ClosedRange<Double>) -> [Double] {
+        let span = r.upperBound - r.lowerBound
+        guard span > 0 else { return [r.lowerBound] }
+        let raw = span / 5, magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var out: [Double] = []
+        var v = ceil(r.lowerBound / step) * step
+        while v <= r.upperBound + step * 1e-9 { out.append(v); v += step }
+        return out
+    }
+}
