@@ -37,7 +37,8 @@ public struct TrialReport: Sendable {
         let rows = effects.rows.filter { $0.outcome == outcome }
         let waves = rows.map { Double($0.wave) }
         let lo = min(0, rows.map(\.estimate.ciLower).min() ?? 0), hi = max(0, rows.map(\.estimate.ciUpper).max() ?? 0)
-        var plot = SVGPlot(x: ((waves.min() ?? 0) - 1)...((waves.max() ?? 0) + 1), y: lo...hi)
+        let pad = (hi - lo) * 0.05
+        var plot = SVGPlot(x: ((waves.min() ?? 0) - 1)...((waves.max() ?? 0) + 1), y: (lo - pad)...(hi + pad))
         plot.axes(xLabel: "months after enrolment", yLabel: "effect against control",
                   xTicks: Set(rows.map(\.wave)).sorted().map { (Double($0), String($0)) }, yTicks: SVGPlot.ticks(plot.y).map { ($0, String(format: "%g", $0)) })
         plot.line(plot.x.lowerBound, 0, plot.x.upperBound, 0, color: "#777", dash: true)
@@ -115,7 +116,7 @@ public struct TrialReport: Sendable {
         func arrow(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double) {
             out.append("<line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2)\" y2=\"\(y2)\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>")
         }
-        let width = max(760.0, Double(c.arms.count) * 190 + 40)
+        let width = max(760.0, Double(c.arms.count) * 240 + 40)
         box(width / 2 - 130, 20, 260, ["Assessed for eligibility (n = \(c.assessed))"])
         var excluded = ["Excluded (n = \(c.excluded))"]
         for (rule, n) in c.excludedNotEligible.sorted(by: { $0.key < $1.key }) { excluded.append("  not eligible, \(rule) (n = \(n))") }
