@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "proef", dependencies: ["ProefCLI"]),
         .executableTarget(
             name: "proef-bench",
-            dependencies: ["ProefCore", "ProefStore", "ProefServer", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefStats", "ProefAnalysis", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Scripts/bench/Sources"
         ),

@@ -3,6 +3,8 @@
 //   proef-bench enrol  N CONCURRENCY   enrolments through the HTTP service on a file database
 //                                      with durable commits, next to raw SQLite commits
 //   proef-bench bundle N DIR            writes a closed trial's audit bundle with N enrolments
+//   proef-bench stats N                 the standard analysis on N clients × 4 waves (synthetic data)
+//   proef-bench ri N DRAWS              randomisation inference: DRAWS re-allocations of N clients
 //   proef-bench dataset N DIR           a database (DIR/export.sqlite, key DIR/proef.key) with N clients
 //                                      and a paid_work measurement at each of their 5 waves
 import Foundation
@@ -12,8 +14,10 @@ import FoundationNetworking
 import GRDB
 import Hummingbird
 import Logging
+import ProefAnalysis
 import ProefCore
 import ProefCrypto
+import ProefStats
 import ProefServer
 import ProefStore
 
@@ -211,7 +215,95 @@ func fillDataset(_ writer: any DatabaseWriter, clients: Int) throws {
     }
 }
 
+func peakMemoryMB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
+
+/// The estimators of a full analysis, timed, on synthetic data written to CSV for the Python comparison.
+func statsBenchmark(clients n: Int, csvPath: String?) throws {
+    var rng = SplitMix64(seed: 1)
+    var out: FileHandle?
+    if let csvPath {
+        FileManager.default.createFile(atPath: csvPath, contents: nil)
+        out = FileHandle(forWritingAtPath: csvPath)
+        out?.write(Data("wave,y,z,d,x1,stratum,cluster,time,event\n".utf8))
+    }
+    var total = 0.0
+    for wave in [6, 12, 18, 24] {
+        var y = [Double](), z = [Bool](), d = [Bool](), x = [[Double]](), strata = [String](), clusters = [String](), time = [Double](), event = [Bool]()
+        y.reserveCapacity(n)
+        for i in 0..<n {
+            let treated = Double.random(in: 0..<1, using: &rng) < 0.5
+            let cov = Double.random(in: 0...10, using: &rng)
+            y.append(2 + (treated ? 0.3 : 0) + 0.1 * cov + Double.random(in: -2...2, using: &rng))
+            z.append(treated)
+            d.append(treated ? Double.random(in: 0..<1, using: &rng) < 0.8 : false)
+            x.append([cov])
+            strata.append("s\(i % 8)")
+            clusters.append("km\(i % 2000)")
+            time.append(Double(1 + Int(Double.random(in: 0..<1, using: &rng) * Double(wave * 30))))
+            event.append(Double.random(in: 0..<1, using: &rng) < 0.4)
+        }
+        if let out {
+            var chunk = ""
+            for i in 0..<n {
+                chunk += "\(wave),\(y[i]),\(z[i] ? 1 : 0),\(d[i] ? 1 : 0),\(x[i][0]),\(strata[i]),\(clusters[i]),\(time[i]),\(event[i] ? 1 : 0)\n"
+                if chunk.utf8.count > 1 << 20 { out.write(Data(chunk.utf8)); chunk = "" }
+            }
+            out.write(Data(chunk.utf8))
+        }
+        func timed(_ name: String, _ body: () throws -> Void) rethrows {
+            let start = Date()
+            try body()
+            let t = Date().timeIntervalSince(start)
+            total += t
+            print(String(format: "  wave %2d  %-34@ %7.2f s", wave, name as NSString, t))
+        }
+        try timed("difference in means (HC2)") { _ = try DifferenceInMeans.hc2(outcome: y, treated: z) }
+        try timed("blocked (8 strata)") { _ = try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: strata) }
+        try timed("Lin (1 covariate, HC2)") { _ = try LinEstimator.estimate(outcome: y, treated: z, covariates: x) }
+        try timed("CR2 + Satterthwaite (2,000 clusters)") {
+            _ = try ClusterRobust(x: Matrix(rows: n, columns: 2, values: z.flatMap { [1, $0 ? 1 : 0] }), y: y, clusters: clusters).estimate(1)
+        }
+        try timed("2SLS complier effect (HC2)") { _ = try TwoStageLeastSquares.cace(outcome: y, received: d, assigned: z) }
+        try timed("Kaplan-Meier + log-rank") {
+            let groups = z.map { $0 ? "t" : "c" }
+            _ = try KaplanMeier(times: time, events: event, groups: groups)
+            _ = try LogRank(times: time, events: event, groups: groups, strata: strata)
+        }
+        try timed("Cox (Efron, robust SE, stratified)") {
+            _ = try CoxPH(times: time, events: event, covariates: Matrix(rows: n, columns: 1, values: z.map { $0 ? 1 : 0 }), strata: strata)
+        }
+    }
+    try out?.close()
+    print(String(format: "standard analysis of %d clients x 4 waves: %.1f s, peak memory %.0f MB", n, total, peakMemoryMB()))
+}
+
+func randomisationBenchmark(clients n: Int, draws: Int) async throws {
+    var p = try ProtocolParser.decode(utrechtText)
+    p.arms = [TrialProtocol.Arm(id: "control", name: "C", description: nil, weight: 1, control: true),
+              TrialProtocol.Arm(id: "treated", name: "T", description: nil, weight: 1, control: false)]
+    p.design = TrialProtocol.Design(type: .simple, blockSizes: [], strata: [], factors: [], randomElement: nil, clusterUnit: nil)
+    var rng = SplitMix64(seed: 2)
+    let enrolments = (1...n).map { k in
+        Enrolment(trialID: "ri", number: k, pseudonym: "", logPseudonym: "", municipality: "GM0344", enrolledAt: Date(),
+                  enrolledOn: CalendarDate(daysSinceEpoch: 20_000), enrolledBy: "", sequence: 1, arm: Bool.random(using: &rng) ? "treated" : "control",
+                  factors: [:], cluster: nil, covariates: [:], logIndex: k)
+    }
+    let outcomes = Dictionary(uniqueKeysWithValues: enrolments.map { ($0.number, Double.random(in: 0...10, using: &rng)) })
+    let start = Date()
+    let r = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated", draws: draws, seed: 3)
+    let t = Date().timeIntervalSince(start)
+    print(String(format: "randomisation inference: %d draws x %d clients (simple design) in %.1f s = %.0f draws/s, p = %.4f", draws, n, t, Double(draws) / t, r.pValue))
+}
+
 switch arguments[1] {
+case "stats":
+    try statsBenchmark(clients: n, csvPath: arguments.count > 3 ? arguments[3] : nil)
+case "ri":
+    try await randomisationBenchmark(clients: n, draws: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
 case "enrol":
     try await enrolBenchmark(count: n, concurrency: arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8)
 case "dataset":
