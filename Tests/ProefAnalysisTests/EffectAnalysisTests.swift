@@ -5,24 +5,8 @@ import ProefStats
 import ProefTestSupport
 import Testing
 
-/// Runs Scripts/reference/estimatr_reference.R on columns y, z (and block, x1, x2).
-func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] {
-    let names = columns.keys.sorted()
-    let rows = columns[names[0]]!.indices.map { i in names.map { columns[$0]![i] }.joined(separator: ",") }
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-analysis-\(UUID().uuidString).csv")
-    try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["Rscript", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/estimatr_reference.R").path, kind, file.path]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = Pipe()
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
-}
+/// Runs Scripts/reference/estimatr_reference.R on columns y, z (and block, x1, x2, cl).
+func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] { try References.r("estimatr_reference.R", kind, columns) }
 
 @Suite struct EffectAnalysisTests {
     /// 240 Utrecht clients over the strata, hours worked at month 6 for most of them.
@@ -137,23 +121,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
 }
 
 /// Runs Scripts/reference/survival_reference.R and returns its numbers.
-func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] {
-    let names = columns.keys.sorted()
-    let rows = columns[names[0]]!.indices.map { i in names.map { columns[$0]![i] }.joined(separator: ",") }
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-surv-\(UUID().uuidString).csv")
-    try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["Rscript", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/survival_reference.R").path, kind, file.path]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = Pipe()
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
-}
+func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] { try References.r("survival_reference.R", kind, columns) }
 
 @Suite struct SurvivalAnalysisTests {
     @Test("time to exit from benefit: stratified Cox and log-rank per arm equal R survival on the trial's own data")

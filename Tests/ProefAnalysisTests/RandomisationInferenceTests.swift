@@ -38,17 +38,4 @@ import Testing
 }
 
 /// Scripts/reference/stats_reference.py with one JSON request.
-func runReference(_ request: [String: Any]) throws -> [String: Any] {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/stats_reference.py").path]
-    let inPipe = Pipe(), out = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = out
-    try p.run()
-    inPipe.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
-    try inPipe.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-}
+func runReference(_ request: [String: Any]) throws -> [String: Any] { try References.python("stats_reference.py", request) }

@@ -5,26 +5,7 @@ import ProefTestSupport
 import Testing
 
 /// Runs Scripts/reference/estimatr_reference.R (R's estimatr) on the same data.
-func estimatr(_ kind: String, _ columns: [String: [String]]) throws -> [Double] {
-    let names = columns.keys.sorted()
-    let rows = columns[names[0]]!.indices.map { i in names.map { columns[$0]![i] }.joined(separator: ",") }
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-estimatr-\(UUID().uuidString).csv")
-    try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/estimatr_reference.R").path
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["Rscript", script, kind, file.path]
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw NSError(domain: "estimatr", code: 1, userInfo: [NSLocalizedDescriptionKey: errors]) }
-    return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
-}
+func estimatr(_ kind: String, _ columns: [String: [String]]) throws -> [Double] { try References.r("estimatr_reference.R", kind, columns) }
 
 func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.count == 6, sourceLocation: sourceLocation)

@@ -5,26 +5,7 @@ import ProefTestSupport
 import Testing
 
 /// Asks Scripts/reference/stats_reference.py (SciPy, statsmodels) for the same numbers.
-func reference(_ request: [String: Any]) throws -> [String: Any] {
-    let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/stats_reference.py").path
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", script]
-    let inPipe = Pipe(), out = Pipe(), err = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    inPipe.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
-    try inPipe.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    guard p.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-        throw NSError(domain: "stats_reference.py", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: errors])
-    }
-    return json
-}
+func reference(_ request: [String: Any]) throws -> [String: Any] { try References.python("stats_reference.py", request) }
 
 func close(_ a: Double, _ b: Double, relative: Double = 1e-8) -> Bool {
     a == b || abs(a - b) <= relative * max(abs(a), abs(b), 1e-300)

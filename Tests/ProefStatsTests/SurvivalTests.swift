@@ -44,30 +44,7 @@ import Testing
 
     /// Runs the R script on the columns and returns the numbers of its one output line.
     static func survivalR(_ kind: String, _ columns: [String: [String]], level: Double? = nil) throws -> [Double] {
-        let names = columns.keys.sorted()
-        guard let first = names.first, let count = columns[first]?.count else { return [] }
-        let rows = (0..<count).map { i in names.map { columns[$0]?[i] ?? "" }.joined(separator: ",") }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("proef-survival-\(UUID().uuidString).csv")
-        try ([names.joined(separator: ",")] + rows).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/survival_reference.R").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["Rscript", script, kind, file.path] + (level.map { [String($0)] } ?? [])
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw NSError(domain: "survival", code: 1, userInfo: [NSLocalizedDescriptionKey: errors]) }
-        // Every field must parse (R's Inf and NA arrive as inf and nan), so no value can be
-        // silently dropped and shift the rest.
-        let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
-        let values = fields.compactMap { Double($0) }
-        guard values.count == fields.count else { throw NSError(domain: "survival", code: 2, userInfo: [NSLocalizedDescriptionKey: text]) }
-        return values
+        try References.r("survival_reference.R", kind, columns, extra: level.map { [String($0)] } ?? [])
     }
 
     /// R's Inf standard error and NA limits where the curve has reached zero are nil here.
