@@ -38,10 +38,21 @@ public struct DesignChecks: Sendable, Codable, Equatable {
         public var standardisedMeanDifference: Double
     }
 
+    /// Valid enrolments per arm without a measurement, per outcome and wave that has any.
+    public struct AttritionRow: Sendable, Codable, Equatable {
+        public var outcome: String
+        public var wave: Int
+        public var arm: String
+        public var randomised: Int
+        public var missing: Int
+        public var rate: Double
+    }
+
     public var armCounts: [String: Int]
     public var sampleRatioChiSquare: Double
     public var sampleRatioP: Double
     public var balance: [BalanceRow]
+    public var attrition: [AttritionRow]
 }
 
 public struct EffectReport: Sendable, Codable, Equatable {
@@ -173,7 +184,7 @@ public enum EffectAnalysis {
             }
         }
         return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity.rawValue,
-                            rows: rows, checks: checks(p, valid), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
+                            rows: rows, checks: checks(p, valid, value), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
     }
 
     static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: [String: Double], _ control: String) -> [ForestRow] {
@@ -242,7 +253,7 @@ public enum EffectAnalysis {
         }
     }
 
-    static func checks(_ p: TrialProtocol, _ valid: [Enrolment]) -> DesignChecks {
+    static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: [String: Double]) -> DesignChecks {
         let counts = p.arms.map { arm in valid.filter { $0.arm == arm.id }.count }
         let srm = Balance.sampleRatioMismatch(counts: counts, weights: p.arms.map(\.weight))
         var balance: [DesignChecks.BalanceRow] = []
@@ -255,7 +266,18 @@ public enum EffectAnalysis {
                 balance.append(.init(covariate: c.name, arm: arm.id, standardisedMeanDifference: Balance.standardisedMeanDifference(a, b)))
             }
         }
+        var attrition: [DesignChecks.AttritionRow] = []
+        for o in p.outcomes {
+            for w in o.waves where valid.contains(where: { value["\($0.number)/\(o.id)/\(w)"] != nil }) {
+                for arm in p.arms {
+                    let inArm = valid.filter { $0.arm == arm.id }
+                    let missing = inArm.filter { value["\($0.number)/\(o.id)/\(w)"] == nil }.count
+                    attrition.append(.init(outcome: o.id, wave: w, arm: arm.id, randomised: inArm.count, missing: missing,
+                                           rate: inArm.isEmpty ? 0 : Double(missing) / Double(inArm.count)))
+                }
+            }
+        }
         return DesignChecks(armCounts: Dictionary(uniqueKeysWithValues: zip(p.arms.map(\.id), counts)), sampleRatioChiSquare: srm.statistic,
-                            sampleRatioP: srm.pValue, balance: balance)
+                            sampleRatioP: srm.pValue, balance: balance, attrition: attrition)
     }
 }

@@ -72,6 +72,9 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         let holm = Multiplicity.holm(report.rows.map(\.estimate.pValue))
         #expect(report.rows.map(\.pAdjusted) == holm.map { Optional($0) })
         #expect(report.checks.armCounts.values.reduce(0, +) == 240)
+        // Every ninth client has no hours at month 6.
+        let missing = report.checks.attrition.filter { $0.outcome == "hours_worked" && $0.wave == 6 }
+        #expect(missing.map(\.randomised).reduce(0, +) == 240 && missing.map(\.missing).reduce(0, +) == 240 / 9)
     }
 
     @Test("estimates are for the granted statistician and the trial's programme manager only")
