@@ -262,8 +262,10 @@ public enum EffectAnalysis {
             for arm in p.arms where arm.id != control {
                 let a = valid.filter { $0.arm == arm.id }.map { numeric($0, c.name, p) }
                 let b = valid.filter { $0.arm == control }.map { numeric($0, c.name, p) }
-                guard a.count >= 2, b.count >= 2 else { continue }
-                balance.append(.init(covariate: c.name, arm: arm.id, standardisedMeanDifference: Balance.standardisedMeanDifference(a, b)))
+                let smd = Balance.standardisedMeanDifference(a, b)
+                // A covariate with no spread in either arm has no standardised difference.
+                guard a.count >= 2, b.count >= 2, smd.isFinite else { continue }
+                balance.append(.init(covariate: c.name, arm: arm.id, standardisedMeanDifference: smd))
             }
         }
         var attrition: [DesignChecks.AttritionRow] = []

@@ -62,3 +62,36 @@ import Testing
         }
     }
 }
+
+@Suite struct EstimateAPITests {
+    @Test("estimates over HTTP: the granted statistician and the programme manager only; bad parameters name themselves")
+    func estimates() async throws {
+        let service = try await TestService()
+        let registry = service.t.registry
+        _ = try await registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        var csv = "enrolment,outcome,wave,value,measured_on\n"
+        for n in 1...24 {
+            _ = try await registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(n))
+            csv += "\(n),hours_worked,0,\(Double(n % 7) * 3.5),2027-01-20\n"
+        }
+        service.t.clock.advance(by: 30 * 86_400)
+        _ = try await registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: false)
+        let tokens = service.tokens
+        try await service.run { client in
+            let uri = "/v1/trials/utrecht-weten-wat-werkt/estimates?outcome=hours_worked&method=difference-in-means&randomisation_draws=0"
+            let r = try await client.call(.get, uri, as: "stat", tokens: tokens)
+            #expect(r.status.code == 200, "\(r.text)")
+            #expect(r.text.contains("\"rows\"") && r.text.contains("\"sample_ratio_p\""))
+            #expect(try await client.call(.get, uri, as: "pm", tokens: tokens).status.code == 200)
+            for user in ["km.utrecht", "auditor", "stat2", "pm2"] {
+                #expect(try await client.call(.get, uri, as: user, tokens: tokens).status.code == 403, "\(user)")
+            }
+            let badMethod = try await client.call(.get, "/v1/trials/utrecht-weten-wat-werkt/estimates?method=magic", as: "stat", tokens: tokens)
+            #expect(badMethod.status.code == 400 && badMethod.problem?.field == "method")
+            let badOutcome = try await client.call(.get, "/v1/trials/utrecht-weten-wat-werkt/estimates?outcome=income", as: "stat", tokens: tokens)
+            #expect(badOutcome.status.code == 400 && badOutcome.problem?.field == "outcome")
+            let badDraws = try await client.call(.get, "/v1/trials/utrecht-weten-wat-werkt/estimates?randomisation_draws=-1", as: "stat", tokens: tokens)
+            #expect(badDraws.status.code == 400 && badDraws.problem?.field == "randomisation_draws")
+        }
+    }
+}

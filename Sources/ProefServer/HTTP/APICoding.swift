@@ -10,6 +10,8 @@ public enum APICoding {
         e.keyEncodingStrategy = .convertToSnakeCase
         e.dateEncodingStrategy = .iso8601
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // A statistic that is undefined for the data (0/0) is written as text, not a failed answer.
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return e
     }
 
@@ -17,6 +19,7 @@ public enum APICoding {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
         d.dateDecodingStrategy = .iso8601
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return d
     }
 }
