@@ -95,12 +95,13 @@ public struct AllocationEngine: Sendable {
     }
 
     public func allocate(_ input: AllocationInput, state: inout AllocationState) -> Allocation {
-        let seq = String(state.sequence)
+        // The sequence becomes text only inside labels, which only the committed-seed source builds.
+        let seq = state.sequence
         switch design.type {
         case .simple:
             let k = state.draws
             state.draws += 1
-            return Allocation(arm: weightedArm(prf.uniform(totalWeight, ["simple", trialID, seq, String(k)])), drawn: true)
+            return Allocation(arm: weightedArm(prf.uniform(totalWeight, ["simple", trialID, String(seq), String(k)])), drawn: true)
         case .permutedBlocks, .stratifiedBlocks:
             state.draws += 1
             return Allocation(arm: arms[blockDraw(Self.stratumKey(design, input.factors), seq, &state)].id, drawn: true)
@@ -111,7 +112,7 @@ public struct AllocationEngine: Sendable {
             if let arm = state.clusters[cluster] { return Allocation(arm: arm, drawn: false) }
             let arm: String
             if design.blockSizes.isEmpty {
-                arm = weightedArm(prf.uniform(totalWeight, ["cluster", trialID, seq, String(state.draws)]))
+                arm = weightedArm(prf.uniform(totalWeight, ["cluster", trialID, String(seq), String(state.draws)]))
             } else {
                 arm = arms[blockDraw(Self.stratumKey(design, input.factors), seq, &state)].id
             }
@@ -132,18 +133,18 @@ public struct AllocationEngine: Sendable {
     }
 
     /// Next arm index from the stratum's current permuted block, starting a new block when needed.
-    func blockDraw(_ stratum: String, _ seq: String, _ state: inout AllocationState) -> Int {
+    func blockDraw(_ stratum: String, _ seq: Int, _ state: inout AllocationState) -> Int {
         var stream = state.streams[stratum] ?? AllocationState.BlockStream()
         if stream.position >= stream.arms.count {
             stream.block += 1
             let b = String(stream.block)
-            let size = design.blockSizes[prf.uniform(design.blockSizes.count, ["block-size", trialID, seq, stratum, b])]
+            let size = design.blockSizes[prf.uniform(design.blockSizes.count, ["block-size", trialID, String(seq), stratum, b])]
             var block: [Int] = []
             for (i, arm) in arms.enumerated() { block += Array(repeating: i, count: arm.weight * size / totalWeight) }
             // Fisher–Yates from the end: swap position i with a uniform j in 0...i.
             var i = block.count - 1
             while i >= 1 {
-                let j = prf.uniform(i + 1, ["shuffle", trialID, seq, stratum, b, String(i)])
+                let j = prf.uniform(i + 1, ["shuffle", trialID, String(seq), stratum, b, String(i)])
                 block.swapAt(i, j)
                 i -= 1
             }
@@ -159,8 +160,8 @@ public struct AllocationEngine: Sendable {
 
     /// Pocock–Simon minimisation with the range as imbalance measure, counts scaled by
     /// allocation weight, and the best arm taken with probability `random_element`.
-    func minimise(_ input: AllocationInput, _ seq: String, _ state: inout AllocationState) -> String {
-        let k = String(state.draws)
+    func minimise(_ input: AllocationInput, _ seq: Int, _ state: inout AllocationState) -> String {
+        let k = state.draws
         state.draws += 1
         let lcm = arms.map(\.weight).reduce(1) { a, b in a / gcd(a, b) * b }
         var scores = [Int](repeating: 0, count: arms.count)
@@ -178,15 +179,15 @@ public struct AllocationEngine: Sendable {
         let minimal = arms.indices.filter { scores[$0] == best }
         let chosen: Int
         if minimal.count == arms.count {
-            let r = prf.uniform(totalWeight, ["minimisation", trialID, seq, k, "tie"])
+            let r = prf.uniform(totalWeight, ["minimisation", trialID, String(seq), String(k), "tie"])
             chosen = arms.firstIndex { $0.id == weightedArm(r) } ?? 0
         } else {
             let p = Int((design.randomElement ?? 1) * 1_000_000 + 0.5)
-            if prf.uniform(1_000_000, ["minimisation", trialID, seq, k, "p"]) < p {
-                chosen = minimal[prf.uniform(minimal.count, ["minimisation", trialID, seq, k, "best"])]
+            if prf.uniform(1_000_000, ["minimisation", trialID, String(seq), String(k), "p"]) < p {
+                chosen = minimal[prf.uniform(minimal.count, ["minimisation", trialID, String(seq), String(k), "best"])]
             } else {
                 let others = arms.indices.filter { scores[$0] != best }
-                chosen = others[prf.uniform(others.count, ["minimisation", trialID, seq, k, "other"])]
+                chosen = others[prf.uniform(others.count, ["minimisation", trialID, String(seq), String(k), "other"])]
             }
         }
         for factor in design.factors {
