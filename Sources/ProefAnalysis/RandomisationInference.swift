@@ -22,20 +22,22 @@ public enum RandomisationInference {
         let ordered = enrolments.sorted { $0.number < $1.number }
         let control = p.controlArm?.id ?? ""
         let inputs = ordered.map { AllocationInput(municipality: $0.municipality, factors: $0.factors, cluster: $0.cluster) }
-        let y = ordered.map { outcomes[$0.number] }
-        let observed = statistic(ordered.map(\.arm), y, arm, control)
+        // Arms as positions and missing outcomes as NaN, so each draw is a tight loop over numbers.
+        let armIndex = p.arms.firstIndex { $0.id == arm } ?? -2, controlIndex = p.arms.firstIndex { $0.id == control } ?? -2
+        let y = ordered.map { outcomes[$0.number] ?? .nan }
+        let observed = statistic(ordered.map { e in p.arms.firstIndex { $0.id == e.arm } ?? -1 }, y, armIndex, controlIndex)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let exceed = await withTaskGroup(of: Int.self) { group in
             for w in 0..<workers {
                 group.addTask {
                     var count = 0
                     var r = w
-                    var assigned = [String](repeating: "", count: inputs.count)
+                    var assigned = [Int](repeating: -1, count: inputs.count)
                     while r < draws {
                         let engine = AllocationEngine(trialID: trialID, protocol: p, randomness: SeededRandomness(seed: seed &+ UInt64(r) &* 0x9E37_79B9))
                         var state = AllocationState(sequence: 1)
-                        for (i, input) in inputs.enumerated() { assigned[i] = engine.allocate(input, state: &state).arm }
-                        if abs(statistic(assigned, y, arm, control)) >= abs(observed) - 1e-12 { count += 1 }
+                        for i in inputs.indices { assigned[i] = engine.allocateIndex(inputs[i], state: &state) }
+                        if abs(statistic(assigned, y, armIndex, controlIndex)) >= abs(observed) - 1e-12 { count += 1 }
                         r += workers
                     }
                     return count
@@ -47,10 +49,11 @@ public enum RandomisationInference {
     }
 
     /// Mean outcome in `arm` minus mean in `control`, over measured clients.
-    static func statistic(_ arms: [String], _ y: [Double?], _ arm: String, _ control: String) -> Double {
+    static func statistic(_ arms: [Int], _ y: [Double], _ arm: Int, _ control: Int) -> Double {
         var s1 = 0.0, n1 = 0.0, s0 = 0.0, n0 = 0.0
         for i in arms.indices {
-            guard let v = y[i] else { continue }
+            let v = y[i]
+            guard !v.isNaN else { continue }
             if arms[i] == arm { s1 += v; n1 += 1 } else if arms[i] == control { s0 += v; n0 += 1 }
         }
         return n1 > 0 && n0 > 0 ? s1 / n1 - s0 / n0 : 0

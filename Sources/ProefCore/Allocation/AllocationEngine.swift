@@ -67,10 +67,11 @@ public struct AllocationEngine: Sendable {
         self.trialID = trialID
         self.design = p.design
         self.arms = p.arms
+        self.totalWeight = p.arms.reduce(0) { $0 + $1.weight }
         self.prf = randomness
     }
 
-    var totalWeight: Int { arms.reduce(0) { $0 + $1.weight } }
+    let totalWeight: Int
 
     /// Whether two protocols allocate alike: the same arm ids and weights in the same order,
     /// the same design and algorithm version. Names and descriptions do not matter.
@@ -95,41 +96,46 @@ public struct AllocationEngine: Sendable {
     }
 
     public func allocate(_ input: AllocationInput, state: inout AllocationState) -> Allocation {
+        if design.type == .cluster, let arm = state.clusters[input.cluster ?? ""] { return Allocation(arm: arm, drawn: false) }
+        return Allocation(arm: arms[allocateIndex(input, state: &state)].id, drawn: true)
+    }
+
+    /// The arm as its position in the protocol's list of arms (what `allocate` names). A
+    /// cluster that has an arm already gets that arm's position, or −1 if the protocol no longer
+    /// has it. Randomisation inference calls this millions of times, so it works in positions.
+    public func allocateIndex(_ input: AllocationInput, state: inout AllocationState) -> Int {
         // The sequence becomes text only inside labels, which only the committed-seed source builds.
         let seq = state.sequence
         switch design.type {
         case .simple:
             let k = state.draws
             state.draws += 1
-            return Allocation(arm: weightedArm(prf.uniform(totalWeight, ["simple", trialID, String(seq), String(k)])), drawn: true)
+            return weightedIndex(prf.uniform(totalWeight, ["simple", trialID, String(seq), String(k)]))
         case .permutedBlocks, .stratifiedBlocks:
             state.draws += 1
-            return Allocation(arm: arms[blockDraw(Self.stratumKey(design, input.factors), seq, &state)].id, drawn: true)
+            return blockDraw(Self.stratumKey(design, input.factors), seq, &state)
         case .minimisation:
-            return Allocation(arm: minimise(input, seq, &state), drawn: true)
+            return minimise(input, seq, &state)
         case .cluster:
             let cluster = input.cluster ?? ""
-            if let arm = state.clusters[cluster] { return Allocation(arm: arm, drawn: false) }
-            let arm: String
-            if design.blockSizes.isEmpty {
-                arm = weightedArm(prf.uniform(totalWeight, ["cluster", trialID, String(seq), String(state.draws)]))
-            } else {
-                arm = arms[blockDraw(Self.stratumKey(design, input.factors), seq, &state)].id
-            }
+            if let arm = state.clusters[cluster] { return arms.firstIndex { $0.id == arm } ?? -1 }
+            let index = design.blockSizes.isEmpty
+                ? weightedIndex(prf.uniform(totalWeight, ["cluster", trialID, String(seq), String(state.draws)]))
+                : blockDraw(Self.stratumKey(design, input.factors), seq, &state)
             state.draws += 1
-            state.clusters[cluster] = arm
-            return Allocation(arm: arm, drawn: true)
+            state.clusters[cluster] = arms[index].id
+            return index
         }
     }
 
-    /// The arm whose cumulative-weight interval (protocol order) holds r.
-    func weightedArm(_ r: Int) -> String {
+    /// The position of the arm whose cumulative-weight interval (protocol order) holds r.
+    func weightedIndex(_ r: Int) -> Int {
         var upper = 0
-        for arm in arms {
+        for (i, arm) in arms.enumerated() {
             upper += arm.weight
-            if r < upper { return arm.id }
+            if r < upper { return i }
         }
-        return arms[arms.count - 1].id
+        return arms.count - 1
     }
 
     /// Next arm index from the stratum's current permuted block, starting a new block when needed.
@@ -160,7 +166,7 @@ public struct AllocationEngine: Sendable {
 
     /// Pocock–Simon minimisation with the range as imbalance measure, counts scaled by
     /// allocation weight, and the best arm taken with probability `random_element`.
-    func minimise(_ input: AllocationInput, _ seq: Int, _ state: inout AllocationState) -> String {
+    func minimise(_ input: AllocationInput, _ seq: Int, _ state: inout AllocationState) -> Int {
         let k = state.draws
         state.draws += 1
         let lcm = arms.map(\.weight).reduce(1) { a, b in a / gcd(a, b) * b }
@@ -180,7 +186,7 @@ public struct AllocationEngine: Sendable {
         let chosen: Int
         if minimal.count == arms.count {
             let r = prf.uniform(totalWeight, ["minimisation", trialID, String(seq), String(k), "tie"])
-            chosen = arms.firstIndex { $0.id == weightedArm(r) } ?? 0
+            chosen = weightedIndex(r)
         } else {
             let p = Int((design.randomElement ?? 1) * 1_000_000 + 0.5)
             if prf.uniform(1_000_000, ["minimisation", trialID, String(seq), String(k), "p"]) < p {
@@ -196,7 +202,7 @@ public struct AllocationEngine: Sendable {
             counts[chosen] += 1
             state.counts[factor.name, default: [:]][level] = counts
         }
-        return arms[chosen].id
+        return chosen
     }
 }
 
