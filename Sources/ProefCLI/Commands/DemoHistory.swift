@@ -7,7 +7,7 @@ import ProefCore
 struct DemoHistory {
     let registry: Registry
     let trialID = "utrecht-weten-wat-werkt"
-    let clients = 240
+    let clients = 400
 
     /// A movable clock, so registration, lock and enrolments carry dates in the past.
     final class Clock: @unchecked Sendable {
@@ -50,7 +50,7 @@ struct DemoHistory {
         for k in 1...clients {
             clock.set(start.addingTimeInterval(Double(14 + k * 180 / clients) * 86_400))
             let age = 20 + Int(g.next() % 45)
-            let partial = g.uniform() < 0.2
+            let partial = g.uniform() < 0.45
             let covariates = [
                 "age": String(age), "age_band": age < 27 ? "18-26" : age < 40 ? "27-39" : age < 55 ? "40-54" : "55-66",
                 "gender": g.pick(genders), "months_on_benefit": String(6 + Int(g.next() % 100)), "household_type": g.pick(households),
