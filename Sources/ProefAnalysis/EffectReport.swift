@@ -102,6 +102,32 @@ public struct SurvivalRow: Sendable, Codable, Equatable {
     public var curves: [KaplanMeier.Curve]
 }
 
+extension EffectRow {
+    /// A row with the group sizes and means taken from the data the estimate was made on.
+    init(outcome id: String, wave: Int, arm: String, control: String, method: EffectMethod, outcome y: [Double], treated z: [Bool], estimate: Estimate) {
+        let nArm = z.filter { $0 }.count, nControl = z.count - nArm
+        self.init(outcome: id, wave: wave, arm: arm, control: control, estimator: method.rawValue, nArm: nArm, nControl: nControl,
+                  meanArm: zip(y, z).filter { $0.1 }.map(\.0).reduce(0, +) / Double(nArm),
+                  meanControl: zip(y, z).filter { !$0.1 }.map(\.0).reduce(0, +) / Double(nControl), estimate: estimate)
+    }
+}
+
+extension EffectMethod {
+    /// One arm against control by this method. Blocks, covariates and clusters are evaluated
+    /// only by the method that uses them.
+    func estimate(outcome y: [Double], treated z: [Bool], blocks: @autoclosure () -> [String], covariates: @autoclosure () throws -> [[Double]],
+                  clusters: @autoclosure () -> [String], alpha: Double) throws -> Estimate {
+        switch self {
+        case .differenceInMeans: return try DifferenceInMeans.hc2(outcome: y, treated: z, alpha: alpha)
+        case .blocked: return try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: blocks(), alpha: alpha)
+        case .lin: return try LinEstimator.estimate(outcome: y, treated: z, covariates: covariates(), alpha: alpha)
+        case .cr2:
+            let x = Matrix(rows: y.count, columns: 2, values: z.flatMap { [1, $0 ? 1 : 0] })
+            return try ClusterRobust(x: x, y: y, clusters: clusters()).estimate(1, alpha: alpha)
+        }
+    }
+}
+
 public enum EffectMethod: String, Sendable, Codable, CaseIterable {
     case differenceInMeans = "difference-in-means"
     case blocked
@@ -133,27 +159,18 @@ public enum EffectAnalysis {
                         skipped.append("\(o.id) month \(w), \(arm.id): \(nArm) and \(nControl) measurements")
                         continue
                     }
-                    let e: Estimate
+                    var row: EffectRow
                     do {
-                        switch method {
-                        case .differenceInMeans: e = try DifferenceInMeans.hc2(outcome: y, treated: z, alpha: p.analysis.alpha)
-                        case .blocked:
-                            e = try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: units.map { stratum($0) }, alpha: p.analysis.alpha)
-                        case .lin:
-                            let names = p.analysis.covariates
-                            e = try LinEstimator.estimate(outcome: y, treated: z, covariates: units.map { u in names.map { numeric(u, $0, p) } }, alpha: p.analysis.alpha)
-                        case .cr2:
-                            let x = Matrix(rows: y.count, columns: 2, values: z.flatMap { [1, $0 ? 1 : 0] })
-                            e = try ClusterRobust(x: x, y: y, clusters: units.map { $0.cluster ?? "#\($0.number)" }).estimate(1, alpha: p.analysis.alpha)
-                        }
+                        let names = p.analysis.covariates
+                        let e = try method.estimate(outcome: y, treated: z, blocks: units.map(\.stratumLabel),
+                                                    covariates: units.map { u in names.map { numeric(u, $0, p) } },
+                                                    clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
+                        row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
                     } catch {
                         skipped.append("\(o.id) month \(w), \(arm.id): \(error)")
                         continue
                     }
-                    let meanArm = zip(y, z).filter { $0.1 }.map(\.0).reduce(0, +) / Double(nArm)
-                    let meanControl = zip(y, z).filter { !$0.1 }.map(\.0).reduce(0, +) / Double(nControl)
-                    var row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, estimator: method.rawValue,
-                                        nArm: nArm, nControl: nControl, meanArm: meanArm, meanControl: meanControl, estimate: e)
+                    let (meanArm, meanControl) = (row.meanArm, row.meanControl)
                     if o.type == .binary, meanArm > 0, meanControl > 0 {
                         let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: p.analysis.alpha)
                         row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
@@ -220,7 +237,7 @@ public enum EffectAnalysis {
         let times = units.map { Double(latest[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) }
         let events = units.map { latest[$0.number]!.value == 1 }
         let groups = units.map(\.arm)
-        let strata: [String]? = p.design.strata.isEmpty ? nil : units.map { stratum($0) }
+        let strata: [String]? = p.design.strata.isEmpty ? nil : units.map(\.stratumLabel)
         let km = try KaplanMeier(times: times, events: events, groups: groups, alpha: p.analysis.alpha)
         let logRank = try LogRank(times: times, events: events, groups: groups, strata: strata)
         let x = Matrix(rows: units.count, columns: 1, values: units.map { $0.arm == arm ? 1 : 0 })
@@ -240,8 +257,6 @@ public enum EffectAnalysis {
         default: return .differenceInMeans
         }
     }
-
-    static func stratum(_ e: Enrolment) -> String { e.factors.keys.sorted().map { "\($0)=\(e.factors[$0] ?? "")" }.joined(separator: ";") }
 
     /// A covariate as a number: its value, 0/1 for booleans, the level's position for categories.
     static func numeric(_ e: Enrolment, _ name: String, _ p: TrialProtocol) -> Double {

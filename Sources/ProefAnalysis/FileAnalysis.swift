@@ -38,26 +38,16 @@ public enum FileAnalysis {
                 }
                 let y = units.compactMap { value($0.values[c.outcome]) }
                 let z = units.map { $0.values[c.arm] == arm }
-                let nArm = z.filter { $0 }.count, nControl = z.count - nArm
-                guard nArm >= 2, nControl >= 2 else { continue }
-                let e: Estimate
-                switch method {
-                case .differenceInMeans: e = try DifferenceInMeans.hc2(outcome: y, treated: z, alpha: alpha)
-                case .blocked: e = try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: units.map { $0.values[c.stratum] ?? "" }, alpha: alpha)
-                case .lin:
-                    let x = try units.map { u in try c.covariates.map { name -> Double in
+                let nArm = z.filter { $0 }.count
+                guard nArm >= 2, z.count - nArm >= 2 else { continue }
+                let e = try method.estimate(
+                    outcome: y, treated: z, blocks: units.map { $0.values[c.stratum] ?? "" },
+                    covariates: try units.map { u in try c.covariates.map { name -> Double in
                         guard let v = value(u.values[name]) else { throw ProefError.invalid("line \(u.line)", "'\(name)' is not a number") }
                         return v
-                    } }
-                    e = try LinEstimator.estimate(outcome: y, treated: z, covariates: x, alpha: alpha)
-                case .cr2:
-                    let x = Matrix(rows: y.count, columns: 2, values: z.flatMap { [1, $0 ? 1 : 0] })
-                    e = try ClusterRobust(x: x, y: y, clusters: units.map { $0.values[c.cluster] ?? "" }).estimate(1, alpha: alpha)
-                }
-                let meanArm = zip(y, z).filter { $0.1 }.map(\.0).reduce(0, +) / Double(nArm)
-                let meanControl = zip(y, z).filter { !$0.1 }.map(\.0).reduce(0, +) / Double(nControl)
-                rows.append(EffectRow(outcome: c.outcome, wave: w, arm: arm, control: c.control, estimator: method.rawValue, nArm: nArm,
-                                      nControl: nControl, meanArm: meanArm, meanControl: meanControl, estimate: e))
+                    } },
+                    clusters: units.map { $0.values[c.cluster] ?? "" }, alpha: alpha)
+                rows.append(EffectRow(outcome: c.outcome, wave: w, arm: arm, control: c.control, method: method, outcome: y, treated: z, estimate: e))
             }
         }
         return rows

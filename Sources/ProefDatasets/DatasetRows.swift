@@ -16,7 +16,7 @@ extension DatasetSchema {
         let armCode = Dictionary(uniqueKeysWithValues: p.arms.enumerated().map { ($0.element.id, $0.offset + 1) })
         var base: [DatasetValue] = [
             .text(e.pseudonym), .integer(e.number), .text(e.municipality),
-            .text(e.factors.keys.sorted().map { "\($0)=\(e.factors[$0] ?? "")" }.joined(separator: ";")),
+            .text(e.stratumLabel),
             e.cluster.map { .text($0) } ?? .missing,
             armCode[e.arm].map { .integer($0) } ?? .missing,
             e.receivedArm.flatMap { armCode[$0] }.map { .integer($0) } ?? .missing,

@@ -61,12 +61,12 @@ struct DemoHistory {
             let request = EnrolmentRequest(bsn: BSN.synthetic(k, base: 200_000_000), municipality: nil,
                                            covariates: eligible ? covariates : covariates.merging(["on_bijstand": "false"]) { $1 }, consent: consent)
             guard let e = try? await past.enrol(as: km, trialID: trialID, request) else { continue }
-            let enrolled = CalendarDate(daysSinceEpoch: Int(clock.now.timeIntervalSince1970 / 86_400))
+            let enrolled = CalendarDate(clock.now)
             if e.arm == "extra-begeleiding" && g.uniform() < 0.15 {
                 _ = try await past.recordReceived(as: km, trialID: trialID, number: e.enrolment, arm: "control")
             }
             csv += outcomes(e.enrolment, arm: e.arm, effect: effect[e.arm] ?? 0, partial: partial, enrolled: enrolled,
-                            today: CalendarDate(daysSinceEpoch: Int(today.timeIntervalSince1970 / 86_400)), g: &g)
+                            today: CalendarDate(today), g: &g)
         }
         _ = try await past.invalidate(as: km, trialID: trialID, number: 17, reason: "enrolled twice under a mistyped BSN")
         _ = try await registry.importOutcomes(as: km, trialID: trialID, csv: csv, dryRun: false, validOnly: false)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A date without time or zone (YYYY-MM-DD), as protocols and administrative records use them.
 public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public let year: Int
@@ -47,6 +49,11 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
         self.month = m
         self.day = d
+    }
+
+    /// The UTC day of a moment.
+    public init(_ moment: Date) {
+        self.init(daysSinceEpoch: Int((moment.timeIntervalSince1970 / 86_400).rounded(.down)))
     }
 
     public func adding(days: Int) -> CalendarDate { CalendarDate(daysSinceEpoch: daysSinceEpoch + days) }

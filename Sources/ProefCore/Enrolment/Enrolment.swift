@@ -29,6 +29,9 @@ public struct Enrolment: Sendable, Codable, Equatable {
 
     public var isValid: Bool { invalidReason == nil }
 
+    /// The strata or minimisation factors at randomisation as one label, `name=value;…` by name.
+    public var stratumLabel: String { factors.keys.sorted().map { "\($0)=\(factors[$0] ?? "")" }.joined(separator: ";") }
+
     public init(trialID: String, number: Int, pseudonym: String, logPseudonym: String, municipality: String, enrolledAt: Date,
                 enrolledOn: CalendarDate, enrolledBy: String, sequence: Int, arm: String, factors: [String: String], cluster: String?,
                 covariates: [String: String], logIndex: Int, receivedArm: String? = nil, receivedRecordedAt: Date? = nil,

@@ -80,7 +80,7 @@ extension Registry {
             let appended = try log.append(entries, trialID: trialID, in: tx)
             let enrolment = Enrolment(
                 trialID: trialID, number: number, pseudonym: pseudonym, logPseudonym: logPseudonym, municipality: municipality,
-                enrolledAt: now, enrolledOn: CalendarDate(daysSinceEpoch: Int((now.timeIntervalSince1970 / 86_400).rounded(.down))),
+                enrolledAt: now, enrolledOn: CalendarDate(now),
                 enrolledBy: p.userID, sequence: state.sequence, arm: allocation.arm, factors: input.factors, cluster: input.cluster,
                 covariates: covariates, logIndex: appended.indices.last ?? 0)
             try tx.insertEnrolment(enrolment)

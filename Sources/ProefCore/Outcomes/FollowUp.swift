@@ -64,7 +64,7 @@ extension Registry {
         guard withinDays >= 0 else { throw ProefError.invalid("within", "must not be negative") }
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
         let recorded = Set(try await store.latestOutcomes(trialID: trialID).filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
-        let today = CalendarDate(daysSinceEpoch: Int((clock().timeIntervalSince1970 / 86_400).rounded(.down)))
+        let today = CalendarDate(clock())
         let horizon = today.adding(days: withinDays)
         var items: [DueItem] = []
         for e in try await store.enrolments(trialID: trialID) where e.isValid && (scope.map { $0 == e.municipality } ?? true) {
@@ -91,7 +91,7 @@ extension Registry {
         let screenings = try await store.screenings(trialID: trialID)
         let enrolments = try await store.enrolments(trialID: trialID)
         let measured = Set(try await store.latestOutcomes(trialID: trialID).filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
-        let today = CalendarDate(daysSinceEpoch: Int((clock().timeIntervalSince1970 / 86_400).rounded(.down)))
+        let today = CalendarDate(clock())
         let primary = proto.outcomes.first { $0.role == .primary }
         let finalWave = primary?.waves.last
         var notEligible: [String: Int] = [:]

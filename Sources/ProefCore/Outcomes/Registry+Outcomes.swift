@@ -182,7 +182,7 @@ struct OutcomePlanner: Sendable {
         }
         let trial = try tx.existingTrial(trialID)
         let proto = try tx.currentVersion(of: trial).protocol
-        let today = CalendarDate(daysSinceEpoch: Int((now.timeIntervalSince1970 / 86_400).rounded(.down)))
+        let today = CalendarDate(now)
         let checked = try OutcomeCheck.validate(input, protocol: proto, enrolledOn: enrolment.enrolledOn, today: today)
         let source = input.source ?? checked.outcome.source.rawValue
         let history = try tx.outcomeVersions(trialID: trialID, enrolment: enrolment.number, outcome: checked.outcome.id, wave: input.wave)
