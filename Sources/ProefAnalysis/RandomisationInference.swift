@@ -21,24 +21,24 @@ public enum RandomisationInference {
                            arm: String, draws: Int, seed: UInt64) async -> Result {
         let ordered = enrolments.sorted { $0.number < $1.number }
         let control = p.controlArm?.id ?? ""
-        let inputs = ordered.map { AllocationInput(municipality: $0.municipality, factors: $0.factors, cluster: $0.cluster) }
-        // Arms as positions and missing outcomes as NaN, so each draw is a tight loop over numbers.
-        let armIndex = p.arms.firstIndex { $0.id == arm } ?? -2, controlIndex = p.arms.firstIndex { $0.id == control } ?? -2
-        let y = ordered.map { outcomes[$0.number] ?? .nan }
-        let observed = statistic(ordered.map { e in p.arms.firstIndex { $0.id == e.arm } ?? -1 }, y, armIndex, controlIndex)
+        let replay = AllocationReplay(protocol: p, inputs: ordered.map {
+            AllocationInput(municipality: $0.municipality, factors: $0.factors, cluster: $0.cluster)
+        })
+        let statistic = Statistic(arms: p.arms.map(\.id), treated: arm, control: control, values: ordered.map { outcomes[$0.number] })
+        let observed = statistic(ordered.map { e in Int8(p.arms.firstIndex { $0.id == e.arm } ?? p.arms.count) })
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let exceed = await withTaskGroup(of: Int.self) { group in
             for w in 0..<workers {
                 group.addTask {
                     var count = 0
-                    var r = w
-                    var assigned = [Int](repeating: -1, count: inputs.count)
-                    while r < draws {
-                        let engine = AllocationEngine(trialID: trialID, protocol: p, randomness: SeededRandomness(seed: seed &+ UInt64(r) &* 0x9E37_79B9))
-                        var state = AllocationState(sequence: 1)
-                        for i in inputs.indices { assigned[i] = engine.allocateIndex(inputs[i], state: &state) }
-                        if abs(statistic(assigned, y, armIndex, controlIndex)) >= abs(observed) - 1e-12 { count += 1 }
-                        r += workers
+                    var assigned = [Int8](repeating: 0, count: replay.count)
+                    assigned.withUnsafeMutableBufferPointer { buffer in
+                        for r in stride(from: w, to: draws, by: workers) {
+                            // Each draw its own stream, so the result does not depend on the number of workers.
+                            var random = ReplayRandomness(seed: seed &+ UInt64(r) &* 0x9E37_79B9)
+                            replay.run(&random, into: buffer)
+                            if abs(statistic(UnsafeBufferPointer(buffer))) >= abs(observed) - 1e-12 { count += 1 }
+                        }
                     }
                     return count
                 }
@@ -48,14 +48,37 @@ public enum RandomisationInference {
         return Result(arm: arm, control: control, observed: observed, pValue: Double(1 + exceed) / Double(1 + draws), draws: draws)
     }
 
-    /// Mean outcome in `arm` minus mean in `control`, over measured clients.
-    static func statistic(_ arms: [Int], _ y: [Double], _ arm: Int, _ control: Int) -> Double {
-        var s1 = 0.0, n1 = 0.0, s0 = 0.0, n0 = 0.0
-        for i in arms.indices {
-            let v = y[i]
-            guard !v.isNaN else { continue }
-            if arms[i] == arm { s1 += v; n1 += 1 } else if arms[i] == control { s0 += v; n0 += 1 }
+    /// Mean outcome in one arm minus mean in the control arm, over measured clients, from arm
+    /// positions. Arm membership is looked up in small tables rather than branched on, since a
+    /// re-allocation makes every branch a coin toss.
+    struct Statistic: Sendable {
+        let values: [Double]
+        let measured: [Double]
+        /// Indexed by arm position (one extra slot for an arm the protocol no longer has): 1 for the arm or control.
+        let inTreated: [Double]
+        let inControl: [Double]
+
+        init(arms: [String], treated: String, control: String, values: [Double?]) {
+            self.values = values.map { $0 ?? 0 }
+            measured = values.map { $0 == nil ? 0 : 1 }
+            inTreated = (arms + [""]).map { $0 == treated && !treated.isEmpty ? 1 : 0 }
+            inControl = (arms + [""]).map { $0 == control && !control.isEmpty ? 1 : 0 }
         }
-        return n1 > 0 && n0 > 0 ? s1 / n1 - s0 / n0 : 0
+
+        func callAsFunction(_ arms: [Int8]) -> Double { arms.withUnsafeBufferPointer { callAsFunction($0) } }
+
+        func callAsFunction(_ arms: UnsafeBufferPointer<Int8>) -> Double {
+            var s1 = 0.0, n1 = 0.0, s0 = 0.0, n0 = 0.0
+            values.withUnsafeBufferPointer { y in
+                measured.withUnsafeBufferPointer { m in
+                    for i in 0..<arms.count {
+                        let a = Int(arms[i]), t = inTreated[a], c = inControl[a]
+                        s1 += t * y[i]; n1 += t * m[i]
+                        s0 += c * y[i]; n0 += c * m[i]
+                    }
+                }
+            }
+            return n1 > 0 && n0 > 0 ? s1 / n1 - s0 / n0 : 0
+        }
     }
 }

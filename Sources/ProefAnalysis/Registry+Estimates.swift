@@ -19,13 +19,13 @@ extension Registry {
                                             outcomes: outcomes, method: method, outcome: outcome, wave: wave)
         let draws = randomisationDraws ?? (version.protocol.analysis.randomisationInference ? 2_000 : 0)
         guard draws > 0 else { return report }
-        let valid = enrolments.filter(\.isValid)
+        let valid = Set(enrolments.filter(\.isValid).map(\.number))
         for i in report.rows.indices {
             let row = report.rows[i]
             var y: [Int: Double] = [:]
             for m in outcomes where m.outcome == row.outcome && m.wave == row.wave { if let v = m.value { y[m.enrolment] = v } }
             // Every enrolment is re-allocated (invalid ones too: they took part in the sequence); only valid ones are measured.
-            let measured = y.filter { entry in valid.contains { $0.number == entry.key } }
+            let measured = y.filter { valid.contains($0.key) }
             let ri = await RandomisationInference.run(protocol: version.protocol, trialID: trialID, enrolments: enrolments, outcomes: measured,
                                                       arm: row.arm, draws: draws, seed: UInt64(i + 1))
             report.rows[i].pRandomisation = ri.pValue

@@ -285,18 +285,25 @@ func randomisationBenchmark(clients n: Int, draws: Int) async throws {
     var p = try ProtocolParser.decode(utrechtText)
     p.arms = [TrialProtocol.Arm(id: "control", name: "C", description: nil, weight: 1, control: true),
               TrialProtocol.Arm(id: "treated", name: "T", description: nil, weight: 1, control: false)]
-    p.design = TrialProtocol.Design(type: .simple, blockSizes: [], strata: [], factors: [], randomElement: nil, clusterUnit: nil)
+    let municipalities = ["GM0344", "GM0014", "GM0855", "GM0150"]
     var rng = SplitMix64(seed: 2)
     let enrolments = (1...n).map { k in
-        Enrolment(trialID: "ri", number: k, pseudonym: "", logPseudonym: "", municipality: "GM0344", enrolledAt: Date(),
-                  enrolledOn: CalendarDate(daysSinceEpoch: 20_000), enrolledBy: "", sequence: 1, arm: Bool.random(using: &rng) ? "treated" : "control",
-                  factors: [:], cluster: nil, covariates: [:], logIndex: k)
+        let m = municipalities[Int.random(in: 0..<4, using: &rng)]
+        return Enrolment(trialID: "ri", number: k, pseudonym: "", logPseudonym: "", municipality: m, enrolledAt: Date(),
+                         enrolledOn: CalendarDate(daysSinceEpoch: 20_000), enrolledBy: "", sequence: 1, arm: Bool.random(using: &rng) ? "treated" : "control",
+                         factors: ["municipality": m], cluster: nil, covariates: [:], logIndex: k)
     }
     let outcomes = Dictionary(uniqueKeysWithValues: enrolments.map { ($0.number, Double.random(in: 0...10, using: &rng)) })
-    let start = Date()
-    let r = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated", draws: draws, seed: 3)
-    let t = Date().timeIntervalSince(start)
-    print(String(format: "randomisation inference: %d draws x %d clients (simple design) in %.1f s = %.0f draws/s, p = %.4f", draws, n, t, Double(draws) / t, r.pValue))
+    let designs = [("simple design", TrialProtocol.Design(type: .simple, blockSizes: [], strata: [], factors: [], randomElement: nil, clusterUnit: nil)),
+                   ("blocks of 4 and 8 within 4 municipalities",
+                    TrialProtocol.Design(type: .stratifiedBlocks, blockSizes: [4, 8], strata: ["municipality"], factors: [], randomElement: nil, clusterUnit: nil))]
+    for (name, design) in designs {
+        p.design = design
+        let start = Date()
+        let r = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated", draws: draws, seed: 3)
+        let t = Date().timeIntervalSince(start)
+        print(String(format: "randomisation inference: %d draws x %d clients (%@) in %.1f s = %.0f draws/s, p = %.4f", draws, n, name, t, Double(draws) / t, r.pValue))
+    }
 }
 
 switch arguments[1] {

@@ -61,8 +61,8 @@ public struct AllocationEngine: Sendable {
         self.init(trialID: trialID, protocol: p, randomness: AllocationPRF(seed: seed))
     }
 
-    /// The same procedure with another source of draws, e.g. a fast generator for
-    /// randomisation inference, which re-runs the design thousands of times.
+    /// The same procedure with another source of draws (tests hold `AllocationReplay`, which
+    /// randomisation inference runs, to this engine with the same draws).
     public init(trialID: String, protocol p: TrialProtocol, randomness: any AllocationRandomness) {
         self.trialID = trialID
         self.design = p.design
@@ -97,13 +97,11 @@ public struct AllocationEngine: Sendable {
 
     public func allocate(_ input: AllocationInput, state: inout AllocationState) -> Allocation {
         if design.type == .cluster, let arm = state.clusters[input.cluster ?? ""] { return Allocation(arm: arm, drawn: false) }
-        return Allocation(arm: arms[allocateIndex(input, state: &state)].id, drawn: true)
+        return Allocation(arm: arms[drawIndex(input, state: &state)].id, drawn: true)
     }
 
-    /// The arm as its position in the protocol's list of arms (what `allocate` names). A
-    /// cluster that has an arm already gets that arm's position, or −1 if the protocol no longer
-    /// has it. Randomisation inference calls this millions of times, so it works in positions.
-    public func allocateIndex(_ input: AllocationInput, state: inout AllocationState) -> Int {
+    /// A fresh draw, as the position of the arm in the protocol's list.
+    func drawIndex(_ input: AllocationInput, state: inout AllocationState) -> Int {
         // The sequence becomes text only inside labels, which only the committed-seed source builds.
         let seq = state.sequence
         switch design.type {
@@ -118,7 +116,6 @@ public struct AllocationEngine: Sendable {
             return minimise(input, seq, &state)
         case .cluster:
             let cluster = input.cluster ?? ""
-            if let arm = state.clusters[cluster] { return arms.firstIndex { $0.id == arm } ?? -1 }
             let index = design.blockSizes.isEmpty
                 ? weightedIndex(prf.uniform(totalWeight, ["cluster", trialID, String(seq), String(state.draws)]))
                 : blockDraw(Self.stratumKey(design, input.factors), seq, &state)

@@ -7,18 +7,6 @@ public protocol AllocationRandomness: Sendable {
     func uniform(_ n: Int, _ components: @autoclosure () -> [String]) -> Int
 }
 
-/// A fast, seeded source for re-running a design many times (randomisation inference);
-/// never for allocations of record. One per thread: it is not shared.
-public final class SeededRandomness: AllocationRandomness, @unchecked Sendable {
-    private var rng: SplitMix64
-
-    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
-
-    public func uniform(_ n: Int, _ components: @autoclosure () -> [String]) -> Int {
-        Int.random(in: 0..<n, using: &rng)
-    }
-}
-
 /// The source of every random choice of allocation version 1 (docs/allocation-spec.md):
 /// HMAC-SHA-256 keyed with the trial's seed over a length-prefixed label and a counter,
 /// turned into an unbiased integer by rejection sampling.
