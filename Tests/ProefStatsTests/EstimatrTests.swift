@@ -86,7 +86,7 @@ func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation 
         return ["y": y, "z": z, "cl": cl, "x1": x1]
     }
 
-    @Test("CR2 standard errors and Satterthwaite df equal estimatr, with clusters of size 1", arguments: [(20, 21), (41, 22)] as [(Int, UInt64)])
+    @Test("CR2 standard errors and Satterthwaite df equal estimatr and clubSandwich, with clusters of size 1", arguments: [(20, 21), (41, 22)] as [(Int, UInt64)])
     func cr2(clusters: Int, seed: UInt64) throws {
         let d = Self.clustered(seed: seed, clusters: clusters)
         let n = d["y"]!.count
@@ -95,6 +95,7 @@ func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation 
         let cr = try ClusterRobust(x: x, y: d["y"]!.map { Double($0)! }, clusters: d["cl"]!)
         #expect(cr.clusters == clusters)
         expectMatches(cr.estimate(1), try estimatr("cr2", d))
+        expectMatches(cr.estimate(1), try estimatr("clubsandwich", d))
     }
 
     @Test("the complier average causal effect by 2SLS equals estimatr iv_robust (HC2)")
