@@ -35,18 +35,25 @@ def main() -> int:
         lo, hi = t.riskratio_confint(alpha=req.get("alpha", 0.05))
         out = {"ratio": float(t.riskratio), "lower": float(lo), "upper": float(hi), "p": float(t.riskratio_pvalue())}
     elif kind == "exact_permutation":
-        # Every assignment of k treated among n (complete randomisation): the exact two-sided
-        # p-value of the difference in means under the sharp null.
-        from itertools import combinations
-        y = req["y"]
-        n, k = len(y), sum(req["z"])
+        # Every assignment the design can give, each equally likely: within each block (all
+        # clients one block by default, i.e. complete randomisation) every choice of as many
+        # treated as observed. The exact two-sided p-value of the difference in means under
+        # the sharp null; clients whose y is null are allocated but not measured.
+        from itertools import combinations, product
+        y, z = req["y"], req["z"]
+        blocks = req.get("blocks") or [0] * len(y)
+        members = {}
+        for i, b in enumerate(blocks):
+            members.setdefault(b, []).append(i)
         def stat(treated):
-            t = [y[i] for i in treated]
-            c = [y[i] for i in range(n) if i not in treated]
+            t = [y[i] for i in range(len(y)) if i in treated and y[i] is not None]
+            c = [y[i] for i in range(len(y)) if i not in treated and y[i] is not None]
             return sum(t) / len(t) - sum(c) / len(c)
-        observed = stat({i for i, z in enumerate(req["z"]) if z})
-        all_stats = [stat(set(c)) for c in combinations(range(n), k)]
-        out = {"observed": observed, "p": sum(abs(s) >= abs(observed) - 1e-12 for s in all_stats) / len(all_stats)}
+        observed = stat({i for i, zi in enumerate(z) if zi})
+        choices = [list(combinations(m, sum(z[i] for i in m))) for m in members.values()]
+        all_stats = [stat({i for part in pick for i in part}) for pick in product(*choices)]
+        out = {"observed": observed, "p": sum(abs(s) >= abs(observed) - 1e-12 for s in all_stats) / len(all_stats),
+               "assignments": len(all_stats)}
     elif kind == "power":
         from statsmodels.stats.power import NormalIndPower
         from statsmodels.stats.proportion import proportion_effectsize

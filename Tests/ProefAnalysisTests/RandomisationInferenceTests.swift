@@ -35,6 +35,42 @@ import Testing
                                                      draws: draws, seed: 77)
         #expect(again == result, "the same seed gives the same p-value")
     }
+
+    @Test("stratified blocks with unmeasured clients: the simulated p-value matches exact enumeration of every block assignment")
+    func stratifiedWithMissing() async throws {
+        var p = try ProtocolParser.decode(Fixtures.protocolText(Fixtures.utrecht))
+        p.arms = [TrialProtocol.Arm(id: "control", name: "C", description: nil, weight: 1, control: true),
+                  TrialProtocol.Arm(id: "treated", name: "T", description: nil, weight: 1, control: false)]
+        p.design = TrialProtocol.Design(type: .stratifiedBlocks, blockSizes: [4], strata: ["municipality"], factors: [], randomElement: nil, clusterUnit: nil)
+        let engine = AllocationEngine(trialID: "ri", protocol: p, seed: [UInt8](repeating: 5, count: 32))
+        var state = AllocationState(sequence: 1)
+        // Two municipalities interleaved unevenly; each has eight clients, so two whole blocks.
+        let order = ["GM0344", "GM0344", "GM0014", "GM0344", "GM0014", "GM0014", "GM0344", "GM0014",
+                     "GM0014", "GM0344", "GM0344", "GM0014", "GM0344", "GM0014", "GM0344", "GM0014"]
+        let ys: [Double?] = [3.1, 4.0, nil, 5.9, 4.4, 3.3, 6.1, 2.8, 4.9, 5.5, 3.7, nil, 4.2, 6.6, 2.5, 5.0]
+        var enrolments: [Enrolment] = [], blocks: [String] = [], seen: [String: Int] = [:]
+        for (k, m) in order.enumerated() {
+            let factors = ["municipality": m]
+            let arm = engine.allocate(AllocationInput(municipality: m, factors: factors, cluster: nil), state: &state).arm
+            enrolments.append(Enrolment(trialID: "ri", number: k + 1, pseudonym: "p\(k)", logPseudonym: "l\(k)", municipality: m,
+                                        enrolledAt: Date(), enrolledOn: CalendarDate("2027-01-15")!, enrolledBy: "km", sequence: 1, arm: arm,
+                                        factors: factors, cluster: nil, covariates: [:], logIndex: k + 1))
+            blocks.append("\(m)/\(seen[m, default: 0] / 4)")
+            seen[m, default: 0] += 1
+        }
+        var outcomes: [Int: Double] = [:]
+        for (k, y) in ys.enumerated() { if let y { outcomes[k + 1] = y } }
+        let draws = 20_000
+        let result = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+                                                      draws: draws, seed: 78)
+        let r = try runReference(["kind": "exact_permutation", "y": ys.map { $0 as Any? ?? NSNull() }, "blocks": blocks,
+                                  "z": enrolments.map { $0.arm == "treated" ? 1 : 0 }])
+        let exact = r["p"] as! Double
+        #expect(r["assignments"] as? Int == 1_296, "six ways to fill each of four blocks")
+        #expect(abs(result.observed - (r["observed"] as! Double)) < 1e-12)
+        let tolerance = 4 * (exact * (1 - exact) / Double(draws)).squareRoot() + 2.0 / Double(draws)
+        #expect(abs(result.pValue - exact) <= tolerance, "simulated \(result.pValue), exact \(exact)")
+    }
 }
 
 /// Scripts/reference/stats_reference.py with one JSON request.
