@@ -26,5 +26,11 @@ import Testing
         #expect(files["consort.svg"]!.contains("Randomised (n = 240)"))
         let effectPlot = try #require(files["effect-hours_worked.svg"])
         #expect(effectPlot.components(separatedBy: "<circle").count - 1 == effects.rows.filter { $0.outcome == "hours_worked" }.count)
+        let forest = try #require(files["forest.svg"])
+        #expect(!effects.forest.isEmpty)
+        for row in effects.forest {
+            let e = row.estimate
+            #expect(forest.contains(String(format: "%.3f [%.3f, %.3f]", e.estimate, e.ciLower, e.ciUpper)), "\(row.municipality) \(row.arm)")
+        }
     }
 }

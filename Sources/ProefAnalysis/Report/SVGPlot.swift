@@ -3,14 +3,16 @@ import Foundation
 /// A small SVG canvas with linear axes: enough for interval plots and step curves, written
 /// as plain text so reports need no plotting library.
 struct SVGPlot {
-    let width = 720.0, height = 420.0
-    let left = 90.0, right = 170.0, top = 40.0, bottom = 60.0
+    let width = 720.0, height = 420.0, top = 40.0, bottom = 60.0
+    /// Margins: the left one holds the y labels, the right one the legend.
+    let left: Double, right: Double
     var x: ClosedRange<Double>
     var y: ClosedRange<Double>
     var body: [String] = []
     static let palette = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c"]
 
-    init(x: ClosedRange<Double>, y: ClosedRange<Double>) {
+    init(x: ClosedRange<Double>, y: ClosedRange<Double>, left: Double = 90, right: Double = 170) {
+        self.left = left; self.right = right
         self.x = x.lowerBound == x.upperBound ? (x.lowerBound - 1)...(x.upperBound + 1) : x
         self.y = y.lowerBound == y.upperBound ? (y.lowerBound - 1)...(y.upperBound + 1) : y
     }

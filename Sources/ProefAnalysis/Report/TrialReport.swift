@@ -85,21 +85,26 @@ public struct TrialReport: Sendable {
         return plot.render(title: "\(outcome): Kaplan–Meier by arm")
     }
 
-    /// The primary outcome's effect per municipality and arm.
+    /// The primary outcome's effect per municipality and arm: labels on the left, the
+    /// estimate and its interval as numbers on the right.
     func forestSVG() -> String {
         let rows = effects.forest
         let lo = min(0, rows.map(\.estimate.ciLower).min() ?? 0), hi = max(0, rows.map(\.estimate.ciUpper).max() ?? 0)
-        var plot = SVGPlot(x: lo...hi, y: 0...Double(rows.count + 1))
+        let pad = (hi - lo) * 0.05
+        var plot = SVGPlot(x: (lo - pad)...(hi + pad), y: 0...Double(rows.count + 1), left: 190, right: 150)
         plot.axes(xLabel: "effect against control", yLabel: "", xTicks: SVGPlot.ticks(plot.x).map { ($0, String(format: "%g", $0)) }, yTicks: [])
         plot.line(0, 0, 0, Double(rows.count + 1), color: "#777", dash: true)
+        plot.text("estimate [\(Int((1 - effects.alpha) * 100))% interval]", atX: plot.width - plot.right + 10, atY: plot.top - 6, size: 10, color: "#555")
         for (i, r) in rows.enumerated() {
             let y = Double(rows.count - i)
             plot.line(r.estimate.ciLower, y, r.estimate.ciUpper, y, color: color(r.arm), width: 2)
             plot.dot(r.estimate.estimate, y, color: color(r.arm))
-            plot.text("\(r.municipality) \(r.arm)", atX: 4, atY: plot.py(y) + 4, size: 10)
+            plot.text("\(r.municipality) \(r.arm)", atX: plot.left - 8, atY: plot.py(y) + 4, anchor: "end", size: 11)
+            let numbers = String(format: "%.3f [%.3f, %.3f]", r.estimate.estimate, r.estimate.ciLower, r.estimate.ciUpper)
+            plot.text(numbers, atX: plot.width - plot.right + 10, atY: plot.py(y) + 4, size: 11)
         }
         let first = rows.first
-        return plot.render(title: "\(first?.outcome ?? "") at month \(first?.wave ?? 0), by municipality")
+        return plot.render(title: "\(first?.outcome ?? "") at month \(first?.wave ?? 0), by municipality (difference in means, HC2)")
     }
 
     /// The CONSORT 2010 flow as boxes and arrows.
