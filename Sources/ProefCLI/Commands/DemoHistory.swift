@@ -62,8 +62,10 @@ struct DemoHistory {
                                            covariates: eligible ? covariates : covariates.merging(["on_bijstand": "false"]) { $1 }, consent: consent)
             guard let e = try? await past.enrol(as: km, trialID: trialID, request) else { continue }
             let enrolled = CalendarDate(clock.now)
-            if e.arm == "extra-begeleiding" && g.uniform() < 0.15 {
-                _ = try await past.recordReceived(as: km, trialID: trialID, number: e.enrolment, arm: "control")
+            // The guidance is the one arm whose delivery is recorded; about 15% never got it.
+            if e.arm == "extra-begeleiding" {
+                let received = g.uniform() < 0.15 ? "control" : e.arm
+                _ = try await past.recordReceived(as: km, trialID: trialID, number: e.enrolment, arm: received)
             }
             csv += outcomes(e.enrolment, arm: e.arm, effect: effect[e.arm] ?? 0, partial: partial, enrolled: enrolled,
                             today: CalendarDate(today), g: &g)
