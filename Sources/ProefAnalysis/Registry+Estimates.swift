@@ -19,6 +19,14 @@ extension Registry {
                                             outcomes: outcomes, method: method, outcome: outcome, wave: wave)
         let draws = randomisationDraws ?? (version.protocol.analysis.randomisationInference ? 2_000 : 0)
         guard draws > 0 else { return report }
+        // An amendment that changed the arms, weights or design started a new allocation
+        // sequence under another protocol; re-running today's protocol over all would not be
+        // the procedure the clients went through.
+        if Set(enrolments.map(\.sequence)).count > 1 {
+            report.skipped.append("randomisation inference: the allocation changed by amendment during enrolment (sequences "
+                + Set(enrolments.map(\.sequence)).sorted().map(String.init).joined(separator: ", ") + "), so no single procedure can be re-run")
+            return report
+        }
         let valid = Set(enrolments.filter(\.isValid).map(\.number))
         for i in report.rows.indices {
             let row = report.rows[i]

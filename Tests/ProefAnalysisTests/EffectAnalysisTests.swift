@@ -10,11 +10,13 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
 
 @Suite struct EffectAnalysisTests {
     /// 240 Utrecht clients over the strata, hours worked at month 6 for most of them.
+    static let trialText = Fixtures.protocolText(Fixtures.utrecht)
+        .replacingOccurrences(of: "  estimator: blocked\n", with: "  estimator: blocked\n  covariates: [age, has_partial_work]\n")
+        .replacingOccurrences(of: "strata: [age_band, has_partial_work]", with: "strata: [has_partial_work]")
+
     static func trial() async throws -> TestRegistry {  // also used by ReportTests
         let t = try await TestRegistry()
-        let text = Fixtures.protocolText(Fixtures.utrecht).replacingOccurrences(of: "  estimator: blocked\n", with: "  estimator: blocked\n  covariates: [age, has_partial_work]\n")
-            .replacingOccurrences(of: "strata: [age_band, has_partial_work]", with: "strata: [has_partial_work]")
-        _ = try await t.registry.register(as: Fixtures.pm, protocolText: text)
+        _ = try await t.registry.register(as: Fixtures.pm, protocolText: trialText)
         _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
         var rng = SplitMix64(seed: 6)
         var csv = "enrolment,outcome,wave,value,measured_on\n"
@@ -75,6 +77,21 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         // Every ninth client has no hours at month 6.
         let missing = report.checks.attrition.filter { $0.outcome == "hours_worked" && $0.wave == 6 }
         #expect(missing.map(\.randomised).reduce(0, +) == 240 && missing.map(\.missing).reduce(0, +) == 240 / 9)
+    }
+
+    @Test("randomisation inference is left out, saying why, once an amendment changed the allocation during enrolment")
+    func randomisationAfterReallocation() async throws {
+        let t = try await Self.trial()
+        let before = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "hours_worked", wave: 6, randomisationDraws: 200)
+        #expect(!before.rows.isEmpty && before.rows.allSatisfy { $0.pRandomisation != nil })
+        let smaller = Self.trialText.replacingOccurrences(of: "block_sizes: [4, 8]", with: "block_sizes: [4]")
+        #expect(smaller != Self.trialText)
+        _ = try await t.registry.amend(as: Fixtures.pm, trialID: Fixtures.utrecht, protocolText: smaller, reason: "smaller blocks")
+        _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, EnrolmentRequest(
+            bsn: Fixtures.bsn(241), municipality: nil, covariates: Fixtures.utrechtClient(age: 30, partialWork: false), consent: true))
+        let after = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "hours_worked", wave: 6, randomisationDraws: 200)
+        #expect(after.rows.count == before.rows.count && after.rows.allSatisfy { $0.pRandomisation == nil })
+        #expect(after.skipped.contains { $0.hasPrefix("randomisation inference:") && $0.contains("sequences 1, 2") }, "\(after.skipped)")
     }
 
     @Test("estimates are for the granted statistician and the trial's programme manager only")
