@@ -1,5 +1,6 @@
-/// A small seeded generator (splitmix64) for reproducible demo data and test inputs.
-/// Never used for allocation: that randomness comes from the committed seed.
+/// A small seeded generator (splitmix64) for reproducible demo data, test inputs and the
+/// re-allocations of randomisation inference. Never for an allocation of record: that
+/// randomness comes from the trial's committed seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
