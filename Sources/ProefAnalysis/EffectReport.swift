@@ -13,7 +13,8 @@ public struct EffectRow: Sendable, Codable, Equatable {
     public var meanArm: Double
     public var meanControl: Double
     public var estimate: Estimate
-    /// Holm-adjusted over every row of the report, when the analysis plan asks for it.
+    /// Adjusted as the analysis plan asks (Holm or Bonferroni) within the primary or the
+    /// secondary outcomes' family; nil at month 0 and without adjustment.
     public var pAdjusted: Double?
     /// For binary outcomes: the risk ratio with its interval (the estimate is the risk difference).
     public var riskRatio: RiskRatio?
@@ -112,6 +113,23 @@ extension EffectRow {
     }
 }
 
+extension EffectAnalysis {
+    /// Multiplicity adjustment as the plan says, within two families: the primary outcomes and
+    /// the secondary ones, each over every arm and follow-up wave estimated. A wave at month 0
+    /// is measured at enrolment, before any treatment, so it is a balance check, not a test of
+    /// an effect, and is neither adjusted nor counted.
+    static func adjust(_ rows: inout [EffectRow], _ p: TrialProtocol) {
+        guard p.analysis.multiplicity != .none else { return }
+        let role = Dictionary(p.outcomes.map { ($0.id, $0.role) }) { a, _ in a }
+        for family in TrialProtocol.OutcomeRole.allCases {
+            let members = rows.indices.filter { role[rows[$0].outcome] == family && rows[$0].wave > 0 }
+            let pValues = members.map { rows[$0].estimate.pValue }
+            let adjusted = p.analysis.multiplicity == .holm ? Multiplicity.holm(pValues) : pValues.map { min(1, $0 * Double(pValues.count)) }
+            for (i, a) in zip(members, adjusted) { rows[i].pAdjusted = a }
+        }
+    }
+}
+
 extension EffectMethod {
     /// One arm against control by this method. Blocks, covariates and clusters are evaluated
     /// only by the method that uses them.
@@ -148,15 +166,18 @@ public enum EffectAnalysis {
         let method = method ?? defaultMethod(p)
         var rows: [EffectRow] = []
         var skipped: [String] = []
-        for o in p.outcomes where o.type != .timeToEvent && (outcome.map { $0 == o.id } ?? true) {
-            for w in o.waves where wave.map({ $0 == w }) ?? true {
+        func wanted(_ id: String, _ w: Int) -> Bool { (outcome.map { $0 == id } ?? true) && (wave.map { $0 == w } ?? true) }
+        // Every outcome and wave is estimated, whatever was asked for, since adjusted p-values
+        // belong to the plan's families and must not change with what a report shows.
+        for o in p.outcomes where o.type != .timeToEvent {
+            for w in o.waves {
                 for arm in p.arms where arm.id != control.id {
                     let units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && value["\($0.number)/\(o.id)/\(w)"] != nil }
                     let y = units.map { value["\($0.number)/\(o.id)/\(w)"]! }
                     let z = units.map { $0.arm == arm.id }
                     let nArm = z.filter { $0 }.count, nControl = z.count - nArm
                     guard nArm >= 2, nControl >= 2 else {
-                        skipped.append("\(o.id) month \(w), \(arm.id): \(nArm) and \(nControl) measurements")
+                        if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(nArm) and \(nControl) measurements") }
                         continue
                     }
                     var row: EffectRow
@@ -167,7 +188,7 @@ public enum EffectAnalysis {
                                                     clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
                         row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
                     } catch {
-                        skipped.append("\(o.id) month \(w), \(arm.id): \(error)")
+                        if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(error)") }
                         continue
                     }
                     let (meanArm, meanControl) = (row.meanArm, row.meanControl)
@@ -184,12 +205,8 @@ public enum EffectAnalysis {
                 }
             }
         }
-        if p.analysis.multiplicity == .holm {
-            let adjusted = Multiplicity.holm(rows.map(\.estimate.pValue))
-            for i in rows.indices { rows[i].pAdjusted = adjusted[i] }
-        } else if p.analysis.multiplicity == .bonferroni {
-            for i in rows.indices { rows[i].pAdjusted = min(1, rows[i].estimate.pValue * Double(rows.count)) }
-        }
+        adjust(&rows, p)
+        rows = rows.filter { wanted($0.outcome, $0.wave) }
         var survival: [SurvivalRow] = []
         for o in p.outcomes where o.type == .timeToEvent && (outcome.map { $0 == o.id } ?? true) {
             for arm in p.arms where arm.id != control.id {

@@ -79,6 +79,50 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         #expect(missing.map(\.randomised).reduce(0, +) == 240 && missing.map(\.missing).reduce(0, +) == 240 / 9)
     }
 
+    @Test("adjusted p-values are Holm within the primary and the secondary family over follow-up waves (statsmodels), whatever the report is narrowed to")
+    func multiplicityFamilies() async throws {
+        let t = try await Self.trial()
+        let p = try ProtocolParser.decode(Self.trialText)
+        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        var rng = SplitMix64(seed: 19)
+        var outcomes: [OutcomeMeasurement] = []
+        for e in enrolments {
+            let lift = e.arm == "control" ? 0.0 : 0.08
+            for (outcome, waves) in [("paid_work", [0, 6, 12]), ("hours_worked", [6, 12])] {
+                for w in waves {
+                    let v = outcome == "paid_work" ? (Double.random(in: 0..<1, using: &rng) < 0.3 + (w > 0 ? lift : 0) ? 1.0 : 0.0)
+                                                   : max(0, 10 + lift * 20 + Double.random(in: -8...8, using: &rng))
+                    outcomes.append(OutcomeMeasurement(trialID: Fixtures.utrecht, enrolment: e.number, outcome: outcome, wave: w, version: 1, value: v,
+                                                       measuredOn: e.enrolledOn, source: "test", outsideWindow: false, reason: nil,
+                                                       recordedBy: "km", recordedAt: Date()))
+                }
+            }
+        }
+        func run(_ outcome: String?, _ wave: Int?) throws -> EffectReport {
+            try EffectAnalysis.run(protocol: p, version: 1, trialID: Fixtures.utrecht, enrolments: enrolments, outcomes: outcomes,
+                                   method: .differenceInMeans, outcome: outcome, wave: wave)
+        }
+        let full = try run(nil, nil)
+        #expect(full.rows.count == 5 * 3, "\(full.skipped)")
+        #expect(full.rows.filter { $0.wave == 0 }.allSatisfy { $0.pAdjusted == nil }, "a baseline wave is not a test of an effect")
+        for (family, outcomes) in [("primary", ["paid_work"]), ("secondary", ["hours_worked"])] {
+            let members = full.rows.filter { outcomes.contains($0.outcome) && $0.wave > 0 }
+            #expect(members.count == 6)
+            let reference = try runReference(["kind": "holm", "p": members.map(\.estimate.pValue)])["adjusted"] as! [Double]
+            for (row, expected) in zip(members, reference) {
+                #expect(abs(row.pAdjusted! - expected) <= 1e-12, "\(family): \(row.outcome) \(row.wave) \(row.arm)")
+            }
+        }
+        for (outcome, wave) in [("paid_work", 12), ("hours_worked", 6)] as [(String?, Int?)] + [(nil, 12)] {
+            let narrowed = try run(outcome, wave)
+            #expect(!narrowed.rows.isEmpty)
+            for row in narrowed.rows {
+                let same = full.rows.first { $0.outcome == row.outcome && $0.wave == row.wave && $0.arm == row.arm }
+                #expect(same?.pAdjusted == row.pAdjusted, "\(row.outcome) \(row.wave) \(row.arm)")
+            }
+        }
+    }
+
     @Test("randomisation inference is left out, saying why, once an amendment changed the allocation during enrolment")
     func randomisationAfterReallocation() async throws {
         let t = try await Self.trial()
