@@ -170,7 +170,12 @@ public enum EffectAnalysis {
         // Every outcome and wave is estimated, whatever was asked for, since adjusted p-values
         // belong to the plan's families and must not change with what a report shows.
         for o in p.outcomes where o.type != .timeToEvent {
+            var unmeasured: [Int] = []
             for w in o.waves {
+                guard valid.contains(where: { value["\($0.number)/\(o.id)/\(w)"] != nil }) else {
+                    if wanted(o.id, w) { unmeasured.append(w) }
+                    continue
+                }
                 for arm in p.arms where arm.id != control.id {
                     let units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && value["\($0.number)/\(o.id)/\(w)"] != nil }
                     let y = units.map { value["\($0.number)/\(o.id)/\(w)"]! }
@@ -203,6 +208,9 @@ public enum EffectAnalysis {
                     }
                     rows.append(row)
                 }
+            }
+            if !unmeasured.isEmpty {
+                skipped.append("\(o.id): no measurements yet at month\(unmeasured.count > 1 ? "s" : "") " + unmeasured.map(String.init).joined(separator: ", "))
             }
         }
         adjust(&rows, p)

@@ -23,6 +23,9 @@ import Testing
         let html = try #require(files["index.html"])
         #expect(html.contains("Weten wat werkt &lt;test&gt; &amp; more"))
         for row in effects.rows { #expect(html.contains(String(format: "%.3f", row.estimate.estimate))) }
+        #expect(!effects.checks.balance.isEmpty && !effects.checks.attrition.isEmpty)
+        for b in effects.checks.balance { #expect(html.contains("<td>\(b.covariate)</td><td>\(b.arm)</td><td>\(String(format: "%.3f", b.standardisedMeanDifference))</td>")) }
+        for a in effects.checks.attrition { #expect(html.contains("<td>\(a.arm)</td><td>\(a.missing) of \(a.randomised)</td>")) }
         #expect(files["consort.svg"]!.contains("Randomised (n = 240)"))
         let effectPlot = try #require(files["effect-hours_worked.svg"])
         #expect(effectPlot.components(separatedBy: "<circle").count - 1 == effects.rows.filter { $0.outcome == "hours_worked" }.count)

@@ -43,6 +43,7 @@ import Testing
         for n in 1...40 {
             #expect(try await cli.runAsync(["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--consent", "--bsn", Fixtures.bsn(n)] + covariates).status == 0)
             rows += "\(n),hours_worked,0,\(Double((n * 7) % 31) + 0.5),\(today)\n"
+            rows += "\(n),paid_work,0,\((n * 5) % 3 == 0 ? 1 : 0),\(today)\n"
         }
         _ = try cli.write("h.csv", rows)
         #expect(try await cli.runAsync("outcome", "import", Fixtures.utrecht, "h.csv").status == 0)
@@ -56,6 +57,11 @@ import Testing
                 return ("\(f[2])/\(f[1])", f[estimateColumn] + "/" + f[estimateColumn + 1])
             })
         }
+        let header = try #require(estimate.stdout.split(separator: "\n").first).split(separator: ",")
+        #expect(header.count == 26 && header.contains("risk_ratio") && header.contains("complier_effect"))
+        let table = try await cli.runAsync("estimate", Fixtures.utrecht, "--wave", "0", "--randomisation-draws", "0")
+        #expect(table.stdout.contains("risk ratios of the binary outcomes") && table.stdout.contains("paid_work     0"), "\(table.stdout)")
+        #expect(table.stdout.contains("not estimated:\n") && table.stdout.contains("\n  wellbeing: no measurements yet at month 0\n"), "\(table.stdout)")
         let fromDatabase = effects(estimate.stdout, estimateColumn: 9).filter { $0.key.hasSuffix("/0") }
         #expect(!fromDatabase.isEmpty, "\(estimate.stderr)")
         #expect(fromDatabase == effects(analyse.stdout, estimateColumn: 7), "\(estimate.stdout)\n\(analyse.stdout)")

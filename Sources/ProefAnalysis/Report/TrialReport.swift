@@ -152,11 +152,24 @@ public struct TrialReport: Sendable {
     func html(images: [String]) -> String {
         let e = SVGPlot.escape
         func fmt(_ v: Double) -> String { String(format: "%.3f", v) }
+        func p(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
+        // Risk ratios, complier effects and randomisation p-values get columns only when some row has them.
+        let hasRatio = effects.rows.contains { $0.riskRatio != nil }, hasCace = effects.rows.contains { $0.cace != nil }
+        let hasRI = effects.rows.contains { $0.pRandomisation != nil }
+        var head = "<tr><th>outcome</th><th>month</th><th>arm</th><th>n (arm / control)</th><th>mean</th><th>control mean</th><th>effect</th><th>interval</th><th>p</th><th>p adjusted</th>"
+        if hasRI { head += "<th>p (randomisation)</th>" }
+        if hasRatio { head += "<th>risk ratio</th><th>interval</th>" }
+        if hasCace { head += "<th>complier effect</th><th>interval</th>" }
+        head += "</tr>"
         var rows = ""
         for r in effects.rows {
             rows += "<tr><td>\(e(r.outcome))</td><td>\(r.wave)</td><td>\(e(r.arm))</td><td>\(r.nArm) / \(r.nControl)</td><td>\(fmt(r.meanArm))</td><td>\(fmt(r.meanControl))</td>"
-            rows += "<td>\(fmt(r.estimate.estimate))</td><td>\(fmt(r.estimate.ciLower)) … \(fmt(r.estimate.ciUpper))</td><td>\(String(format: "%.4f", r.estimate.pValue))</td>"
-            rows += "<td>\(r.pAdjusted.map { String(format: "%.4f", $0) } ?? "")</td></tr>\n"
+            rows += "<td>\(fmt(r.estimate.estimate))</td><td>\(fmt(r.estimate.ciLower)) … \(fmt(r.estimate.ciUpper))</td><td>\(p(r.estimate.pValue))</td>"
+            rows += "<td>\(p(r.pAdjusted))</td>"
+            if hasRI { rows += "<td>\(p(r.pRandomisation))</td>" }
+            if hasRatio { rows += r.riskRatio.map { "<td>\(fmt($0.ratio))</td><td>\(fmt($0.ciLower)) … \(fmt($0.ciUpper))</td>" } ?? "<td></td><td></td>" }
+            if hasCace { rows += r.cace.map { "<td>\(fmt($0.estimate))</td><td>\(fmt($0.ciLower)) … \(fmt($0.ciUpper))</td>" } ?? "<td></td><td></td>" }
+            rows += "</tr>\n"
         }
         var survival = ""
         for r in effects.survival {
@@ -164,6 +177,10 @@ public struct TrialReport: Sendable {
             survival += "<td>\(fmt(r.ciLower)) … \(fmt(r.ciUpper))</td><td>\(String(format: "%.4f", r.pValue))</td><td>\(String(format: "%.4f", r.logRankP))</td></tr>\n"
         }
         let checks = effects.checks
+        let balance = checks.balance.map { "<tr><td>\(e($0.covariate))</td><td>\(e($0.arm))</td><td>\(fmt($0.standardisedMeanDifference))</td></tr>" }
+        let attrition = checks.attrition.map {
+            "<tr><td>\(e($0.outcome))</td><td>\($0.wave)</td><td>\(e($0.arm))</td><td>\($0.missing) of \($0.randomised)</td><td>\(String(format: "%.1f%%", $0.rate * 100))</td></tr>"
+        }
         return """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>\(e(title))</title>
@@ -174,12 +191,14 @@ public struct TrialReport: Sendable {
         <p>Trial <code>\(e(effects.trialID))</code>, protocol version \(effects.protocolVersion). Intention to treat: every valid enrolment by its
         assigned arm, against the control arm. Intervals at \(Int((1 - effects.alpha) * 100))%; p-values adjusted: \(e(effects.multiplicity)).</p>
         <h2>Effects</h2>
-        <table><tr><th>outcome</th><th>month</th><th>arm</th><th>n (arm / control)</th><th>mean</th><th>control mean</th><th>effect</th><th>interval</th><th>p</th><th>p adjusted</th></tr>
+        <table>\(head)
         \(rows)</table>
         \(survival.isEmpty ? "" : "<h2>Time to event</h2><table><tr><th>outcome</th><th>arm</th><th>n</th><th>events</th><th>hazard ratio</th><th>interval</th><th>p (robust)</th><th>log-rank p</th></tr>\n\(survival)</table>")
         <h2>Checks</h2>
         <p>Arms: \(checks.armCounts.sorted { $0.key < $1.key }.map { "\(e($0.key)) \($0.value)" }.joined(separator: ", ")).
         Sample ratio mismatch: chi-square \(fmt(checks.sampleRatioChiSquare)), p = \(String(format: "%.3f", checks.sampleRatioP)).</p>
+        \(balance.isEmpty ? "" : "<h3>Covariate balance</h3><table><tr><th>covariate</th><th>arm</th><th>standardised mean difference</th></tr>\n" + balance.joined(separator: "\n") + "</table>")
+        \(attrition.isEmpty ? "" : "<h3>Attrition</h3><table><tr><th>outcome</th><th>month</th><th>arm</th><th>missing</th><th>rate</th></tr>\n" + attrition.joined(separator: "\n") + "</table>")
         \(effects.skipped.isEmpty ? "" : "<p>Not estimated: \(effects.skipped.map(e).joined(separator: "; ")).</p>")
         <h2>Figures</h2>
         \(images.map { "<img src=\"\($0)\" alt=\"\(e($0))\">" }.joined(separator: "\n"))
