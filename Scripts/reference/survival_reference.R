@@ -9,8 +9,8 @@
 #        = logrank  survdiff(Surv(time, status) ~ group [+ strata(stratum)]), stratified when a
 #                   stratum column is present. Prints chisq, df, pchisq(chisq, df, lower.tail = FALSE).
 #        = cox      coxph(Surv(time, status) ~ x1 + x2 + ... [+ strata(stratum)], ties = "efron",
-#                   robust = TRUE), covariates being every column whose name starts with x, in
-#                   name order. Prints, for every coefficient, seven values: coef,
+#                   robust = TRUE [, cluster = cluster]), covariates being every column whose
+#                   name starts with x, in name order; clustered when a cluster column is present. Prints, for every coefficient, seven values: coef,
 #                   sqrt(diag(naive.var)), sqrt(diag(var)), robust z, its two-sided p, and the
 #                   hazard ratio's lower and upper LEVEL limits (robust); then the final and
 #                   initial log partial likelihood and the number of iterations.
@@ -19,7 +19,7 @@ suppressPackageStartupMessages(library(survival))
 args <- commandArgs(trailingOnly = TRUE)
 # Group and stratum labels stay text, so their order is the sorted order of the labels.
 header <- names(read.csv(args[2], nrows = 1))
-labels <- intersect(c("group", "stratum"), header)
+labels <- intersect(c("group", "stratum", "cluster"), header)
 d <- read.csv(args[2], colClasses = setNames(rep("character", length(labels)), labels))
 level <- if (length(args) >= 3) as.numeric(args[3]) else 0.95
 
@@ -47,7 +47,8 @@ out <- switch(args[1],
     xs <- sort(grep("^x", names(d), value = TRUE))
     rhs <- paste(xs, collapse = " + ")
     if ("stratum" %in% names(d)) rhs <- paste(rhs, "+ strata(stratum)")
-    f <- coxph(as.formula(paste("Surv(time, status) ~", rhs)), data = d, ties = "efron", robust = TRUE)
+    f <- if ("cluster" %in% names(d)) coxph(as.formula(paste("Surv(time, status) ~", rhs)), data = d, ties = "efron", robust = TRUE, cluster = cluster)
+         else coxph(as.formula(paste("Surv(time, status) ~", rhs)), data = d, ties = "efron", robust = TRUE)
     s <- summary(f, conf.int = level)
     z <- coef(f) / sqrt(diag(f$var))
     ci <- s$conf.int

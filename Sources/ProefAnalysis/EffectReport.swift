@@ -92,7 +92,8 @@ public struct SurvivalRow: Sendable, Codable, Equatable {
     public var control: String
     public var n: Int
     public var events: Int
-    /// Cox proportional hazards, Efron ties, robust (sandwich) standard error; stratified as the design is.
+    /// Cox proportional hazards, Efron ties, robust (sandwich) standard error, clustered as
+    /// randomised in a cluster design; stratified as the design is.
     public var hazardRatio: Double
     public var ciLower: Double
     public var ciUpper: Double
@@ -266,7 +267,9 @@ public enum EffectAnalysis {
         let km = try KaplanMeier(times: times, events: events, groups: groups, alpha: p.analysis.alpha)
         let logRank = try LogRank(times: times, events: events, groups: groups, strata: strata)
         let x = Matrix(rows: units.count, columns: 1, values: units.map { $0.arm == arm ? 1 : 0 })
-        let cox = try CoxPH(times: times, events: events, covariates: x, strata: strata)
+        // In a cluster design the clients of one cluster share their arm, so the robust error is clustered as randomised.
+        let clusters = p.design.type == .cluster ? units.map { $0.cluster ?? "#\($0.number)" } : nil
+        let cox = try CoxPH(times: times, events: events, covariates: x, strata: strata, clusters: clusters)
         let interval = cox.hazardRatioInterval(0, alpha: p.analysis.alpha)
         return SurvivalRow(outcome: o.id, arm: arm, control: control, n: units.count, events: events.filter { $0 }.count,
                            hazardRatio: cox.hazardRatios[0], ciLower: interval.lower, ciUpper: interval.upper, pValue: cox.robustPValues[0],

@@ -8,8 +8,9 @@ public struct CoxPH: Sendable {
     public let coefficients: [Double]
     /// The inverse of the information matrix at the estimate (R's `naive.var`).
     public let modelCovariance: Matrix
-    /// D̂ᵀD̂ with D̂ the dfbeta residuals (score residuals times `modelCovariance`), every unit its
-    /// own cluster (R's `var` when `robust = TRUE`).
+    /// D̂ᵀD̂ with D̂ the dfbeta residuals (score residuals times `modelCovariance`) summed within
+    /// each cluster, every unit its own cluster unless clusters are given (R's `var` with
+    /// `robust = TRUE`, or with `cluster = g`).
     public let robustCovariance: Matrix
     /// Log partial likelihood at the estimate and at zero.
     public let logLikelihood: Double
@@ -54,13 +55,15 @@ public struct CoxPH: Sendable {
     ///   - covariates: the n × p design: treatment indicator(s) and any other covariates, without an
     ///     intercept column (the baseline hazard absorbs it).
     ///   - strata: a label per unit for a separate baseline hazard in each stratum, or nil.
+    ///   - clusters: a label per unit for the robust covariance, e.g. the unit of randomisation in
+    ///     a cluster trial; nil makes every unit its own cluster.
     ///   - maxIterations, tolerance: R's `iter.max` and `eps`; iteration stops once the log partial
     ///     likelihood changes by no more than `tolerance` relative, as coxph's does, so the estimate
     ///     is the one R reports rather than a slightly different, further-iterated one.
-    public init(times: [Double], events: [Bool], covariates: Matrix, strata: [String]? = nil,
+    public init(times: [Double], events: [Bool], covariates: Matrix, strata: [String]? = nil, clusters: [String]? = nil,
                 maxIterations: Int = 20, tolerance: Double = 1e-9) throws {
         let n = times.count, p = covariates.columns
-        precondition(events.count == n && covariates.rows == n && (strata?.count ?? n) == n && p > 0)
+        precondition(events.count == n && covariates.rows == n && (strata?.count ?? n) == n && (clusters?.count ?? n) == n && p > 0)
         guard times.allSatisfy(\.isFinite), covariates.values.allSatisfy(\.isFinite) else { throw Failure.nonFiniteData }
         guard events.contains(true) else { throw Failure.noEvents }
 
@@ -110,7 +113,13 @@ public struct CoxPH: Sendable {
         }
         let (final, tiedTimes) = data.evaluate(candidate)
         guard let information = final.information.symmetricInverse() else { throw Failure.singularInformation }
-        let dfbeta = data.scoreResiduals(candidate, tiedTimes: tiedTimes) * information
+        var dfbeta = data.scoreResiduals(candidate, tiedTimes: tiedTimes) * information
+        if let clusters {
+            let cluster = Labelling(clusters)
+            var summed = Matrix(rows: cluster.labels.count, columns: p)
+            for i in 0..<n { for j in 0..<p { summed[cluster.index[i], j] += dfbeta[i, j] } }
+            dfbeta = summed
+        }
         coefficients = candidate
         modelCovariance = information
         robustCovariance = dfbeta.transposed * dfbeta

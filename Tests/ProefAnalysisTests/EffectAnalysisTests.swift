@@ -150,7 +150,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
 }
 
 @Suite struct ClusterAnalysisTests {
-    @Test("a cluster trial is analysed with CR2 by caseworker, equal to estimatr, with risk ratios and complier effects")
+    @Test("a cluster trial is analysed with CR2 by caseworker, equal to estimatr, with risk ratios, complier effects and a Cox model clustered as R's coxph")
     func clusterTrial() async throws {
         let t = try await TestRegistry(registerProtocols: [Fixtures.cluster])
         _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.cluster, .lock)
@@ -163,8 +163,11 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             if n % 10 == 0 { _ = try await t.registry.recordReceived(as: .localOperator, trialID: Fixtures.cluster, number: n, arm: "roterend") }
             let works = Double.random(in: 0..<1, using: &rng) < (r.arm == "vast" ? 0.45 : 0.3)
             csv += "\(n),paid_work,6,\(works ? 1 : 0),2027-07-20\n"
+            let days = Int(-log(max(Double.random(in: 0..<1, using: &rng), 1e-9)) / (r.arm == "vast" ? 0.005 : 0.003))
+            csv += days < 350 ? "\(n),exit_benefit,12,event,\(CalendarDate("2027-01-15")!.adding(days: max(days, 1)))\n"
+                              : "\(n),exit_benefit,12,censored,2028-01-15\n"
         }
-        t.clock.advance(by: 240 * 86_400)
+        t.clock.advance(by: 420 * 86_400)
         _ = try await t.registry.importOutcomes(as: .localOperator, trialID: Fixtures.cluster, csv: csv, dryRun: false, validOnly: false)
         let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "paid_work", wave: 6, randomisationDraws: 0)
         let row = try #require(report.rows.first)
@@ -181,6 +184,23 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         }
         #expect(row.riskRatio != nil && row.cace != nil)
         #expect(row.riskRatio.map { $0.ciLower < $0.ratio && $0.ratio < $0.ciUpper } == true)
+
+        let survival = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "exit_benefit", randomisationDraws: 0)
+        let exit = try #require(survival.survival.first, "\(survival.skipped)")
+        let status = Dictionary(uniqueKeysWithValues: try await t.registry.store.latestOutcomes(trialID: Fixtures.cluster)
+            .filter { $0.outcome == "exit_benefit" }.map { ($0.enrolment, $0) })
+        let cox = try survivalReference("cox", [
+            "time": enrolments.map { String(status[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) },
+            "status": enrolments.map { status[$0.number]!.value == 1 ? "1" : "0" },
+            "x1": enrolments.map { $0.arm == "vast" ? "1" : "0" },
+            "stratum": enrolments.map(\.municipality),
+            "cluster": enrolments.map { $0.cluster ?? "" },
+        ])
+        #expect(cox.count >= 7)
+        guard cox.count >= 7 else { return }
+        #expect(abs(exit.hazardRatio - exp(cox[0])) <= 1e-6 * exit.hazardRatio, "HR \(exit.hazardRatio) vs \(exp(cox[0]))")
+        #expect(abs(exit.pValue - cox[4]) <= 1e-6 * max(cox[4], 1e-12), "clustered robust p \(exit.pValue) vs \(cox[4])")
+        #expect(abs(exit.ciLower - cox[5]) <= 1e-6 * cox[5] && abs(exit.ciUpper - cox[6]) <= 1e-6 * cox[6])
     }
 }
 

@@ -77,7 +77,11 @@ import Testing
         var seed: UInt64
         var alpha = 0.05
         var covariate = false
-        var testDescription: String { "n \(n), \(arms) arms, \(strata) strata, seed \(seed)\(covariate ? ", covariate" : "")" }
+        /// Robust errors clustered over this many clusters (Cox only).
+        var clusters: Int?
+        var testDescription: String {
+            "n \(n), \(arms) arms, \(strata) strata, seed \(seed)\(covariate ? ", covariate" : "")\(clusters.map { ", \($0) clusters" } ?? "")"
+        }
     }
 
     @Test("Kaplan–Meier steps, Greenwood SE of log S and log-scale bands equal R survfit to 1e-8", arguments: [
@@ -136,22 +140,28 @@ import Testing
         #expect(close(test.pValue, r[2], relative: 1e-6), "p \(test.pValue) vs \(r[2])")
     }
 
-    @Test("Cox (Efron ties) coefficients, model and robust SEs, robust z, p and HR interval equal R coxph to 1e-6", arguments: [
+    @Test("Cox (Efron ties) coefficients, model and robust (also clustered) SEs, robust z, p and HR interval equal R coxph to 1e-6", arguments: [
         Case(n: 200, arms: 2, seed: 41),
         Case(n: 300, arms: 2, seed: 42, covariate: true),
         Case(n: 400, arms: 3, strata: 3, seed: 43, covariate: true),
         Case(n: 300, arms: 2, strata: 4, seed: 44),
+        Case(n: 300, arms: 2, seed: 45, clusters: 40),
+        Case(n: 360, arms: 3, strata: 3, seed: 46, covariate: true, clusters: 25),
     ])
     func cox(_ c: Case) throws {
         let d = Trial(n: c.n, arms: c.arms, strata: c.strata, seed: c.seed)
         // Treatment indicators for arms 1… against arm 0, then the covariate.
         let design = (0..<c.n).map { i in (1..<c.arms).map { d.arm[i] == $0 ? 1.0 : 0.0 } + (c.covariate ? [d.x[i]] : []) }
         let p = design[0].count
+        // Clusters of uneven size (some of one), as caseworkers' caseloads are.
+        var rng = SplitMix64(seed: c.seed)
+        let clusters = c.clusters.map { k in (0..<c.n).map { _ in "c\(Int(pow(Double.random(in: 0..<1, using: &rng), 2) * Double(k)))" } }
         let fit = try CoxPH(times: d.time, events: d.status, covariates: Matrix(rows: c.n, columns: p, values: design.flatMap { $0 }),
-                            strata: c.strata > 1 ? d.strata : nil)
+                            strata: c.strata > 1 ? d.strata : nil, clusters: clusters)
         var columns = ["time": d.time.map { String($0) }, "status": d.status.map { $0 ? "1" : "0" }]
         for j in 0..<p { columns["x\(j + 1)"] = design.map { String($0[j]) } }
         if c.strata > 1 { columns["stratum"] = d.strata }
+        if let clusters { columns["cluster"] = clusters }
         let r = try Self.survivalR("cox", columns)
         #expect(r.count == 7 * p + 3)
         guard r.count == 7 * p + 3 else { return }
