@@ -190,7 +190,7 @@ public enum EffectAnalysis {
                     do {
                         let names = p.analysis.covariates
                         let e = try method.estimate(outcome: y, treated: z, blocks: units.map(\.stratumLabel),
-                                                    covariates: units.map { u in names.map { numeric(u, $0, p) } },
+                                                    covariates: units.map { covariateColumns($0, names, p) },
                                                     clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
                         row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
                     } catch {
@@ -287,12 +287,18 @@ public enum EffectAnalysis {
     }
 
     /// A covariate as a number: its value, 0/1 for booleans, the level's position for categories.
+    /// A number, integer or boolean (0/1) covariate's value.
     static func numeric(_ e: Enrolment, _ name: String, _ p: TrialProtocol) -> Double {
-        guard let raw = e.covariates[name], let c = p.covariates.first(where: { $0.name == name }) else { return 0 }
-        switch c.type {
-        case .boolean: return raw == "true" ? 1 : 0
-        case .categorical: return Double(c.levels.firstIndex(of: raw) ?? 0)
-        default: return Double(raw) ?? 0
+        guard let raw = e.covariates[name] else { return 0 }
+        return raw == "true" ? 1 : raw == "false" ? 0 : Double(raw) ?? 0
+    }
+
+    /// A client's covariates as regression columns: a categorical one as an indicator per level
+    /// but the first (as R's model matrix codes a factor), the others as numbers.
+    static func covariateColumns(_ e: Enrolment, _ names: [String], _ p: TrialProtocol) -> [Double] {
+        names.flatMap { name -> [Double] in
+            guard let c = p.covariates.first(where: { $0.name == name }), c.type == .categorical else { return [numeric(e, name, p)] }
+            return c.levels.dropFirst().map { e.covariates[name] == $0 ? 1 : 0 }
         }
     }
 

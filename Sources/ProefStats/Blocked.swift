@@ -55,22 +55,25 @@ public enum BlockedDifferenceInMeans {
 }
 
 /// Lin's (2013) interacted regression: y on treatment, centred covariates and their
-/// interactions with treatment, HC2 standard errors (estimatr's `lm_lin`).
+/// interactions with treatment, HC2 standard errors (estimatr's `lm_lin`). A covariate column
+/// that is constant among these clients (say, a level nobody has) carries nothing and is left
+/// out, as R leaves out the aliased column.
 public enum LinEstimator {
     public static func estimate(outcome y: [Double], treated z: [Bool], covariates: [[Double]], alpha: Double = 0.05) throws -> Estimate {
-        let n = y.count, k = covariates.first?.count ?? 0
-        var means = [Double](repeating: 0, count: k)
-        for row in covariates { for j in 0..<k { means[j] += row[j] / Double(n) } }
-        let p = 2 + 2 * k
+        let n = y.count, width = covariates.first?.count ?? 0
+        var means = [Double](repeating: 0, count: width)
+        for row in covariates { for j in 0..<width { means[j] += row[j] / Double(n) } }
+        let used = (0..<width).filter { j in covariates.contains { $0[j] != covariates[0][j] } }
+        let k = used.count, p = 2 + 2 * k
         var x = Matrix(rows: n, columns: p)
         for i in 0..<n {
             let t = z[i] ? 1.0 : 0.0
             x[i, 0] = 1
             x[i, 1] = t
-            for j in 0..<k {
+            for (column, j) in used.enumerated() {
                 let c = covariates[i][j] - means[j]
-                x[i, 2 + j] = c
-                x[i, 2 + k + j] = t * c
+                x[i, 2 + column] = c
+                x[i, 2 + k + column] = t * c
             }
         }
         let fit = try LeastSquares(x: x, y: y)

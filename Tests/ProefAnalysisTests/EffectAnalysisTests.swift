@@ -11,7 +11,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
 @Suite struct EffectAnalysisTests {
     /// 240 Utrecht clients over the strata, hours worked at month 6 for most of them.
     static let trialText = Fixtures.protocolText(Fixtures.utrecht)
-        .replacingOccurrences(of: "  estimator: blocked\n", with: "  estimator: blocked\n  covariates: [age, has_partial_work]\n")
+        .replacingOccurrences(of: "  estimator: blocked\n", with: "  estimator: blocked\n  covariates: [age_band, has_partial_work]\n")
         .replacingOccurrences(of: "strata: [age_band, has_partial_work]", with: "strata: [has_partial_work]")
 
     static func trial() async throws -> TestRegistry {  // also used by ReportTests
@@ -54,8 +54,8 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             case .blocked: kind = "blocked"
             case .lin:
                 kind = "lin"
-                // The analysis plan's covariates: age and has_partial_work (as 0/1).
-                columns["x1"] = units.map { $0.covariates["age"]! }
+                // The analysis plan's covariates: age_band (text, so R makes it a factor) and has_partial_work (as 0/1).
+                columns["x1"] = units.map { $0.covariates["age_band"]! }
                 columns["x2"] = units.map { $0.covariates["has_partial_work"] == "true" ? "1" : "0" }
             }
             let r = try estimatrReference(kind, columns)

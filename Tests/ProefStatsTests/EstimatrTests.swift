@@ -59,10 +59,13 @@ func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation 
         expectMatches(try BlockedDifferenceInMeans.estimate(outcome: d.y, treated: d.z, blocks: d.b), try estimatr("blocked", Self.columns(d)))
     }
 
-    @Test("Lin's interacted regression equals estimatr lm_lin")
+    @Test("Lin's interacted regression equals estimatr lm_lin, also when a covariate is constant and R drops it")
     func lin() throws {
         let d = Self.blockedData(seed: 14, blocks: 1, perBlock: 200...200)
         expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: d.x), try estimatr("lin", Self.columns(d)))
+        var constant = d
+        constant.x = d.x.map { [3, $0[1]] }
+        expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: constant.x), try estimatr("lin", Self.columns(constant)))
     }
 }
 
