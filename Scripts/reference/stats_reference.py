@@ -4,6 +4,7 @@ on stdin, writes one JSON answer on stdout. Requests:
   {"kind": "distributions", "t": [[t, df]...], "tq": [[p, df]...], "normal": [x...], "nq": [p...], "chi2": [[x, k]...]}
   {"kind": "hc2", "y": [...], "x": [[...], ...]}       OLS with HC2 (statsmodels cov_type="HC2")
   {"kind": "holm", "p": [...]}                         statsmodels multipletests(method="holm")
+  {"kind": "srm", "counts": [...], "weights": [...]}  SciPy chisquare against counts expected from the weights
 """
 import json
 import sys
@@ -63,6 +64,12 @@ def main() -> int:
                "power": [float(solver.power(effect_size=c["d"], nobs1=c["n1"] / c["deff"], alpha=c["alpha"], ratio=c["n0"] / c["n1"],
                                             alternative="two-sided")) for c in req["cases"]],
                "h": [float(proportion_effectsize(p1, p0)) for p1, p0 in req["proportions"]]}
+    elif kind == "srm":
+        from scipy.stats import chisquare
+        counts, weights = req["counts"], req["weights"]
+        expected = [sum(counts) * w / sum(weights) for w in weights]
+        r = chisquare(counts, f_exp=expected)
+        out = {"statistic": float(r.statistic), "p": float(r.pvalue)}
     elif kind == "holm":
         from statsmodels.stats.multitest import multipletests
         out = {"adjusted": multipletests(req["p"], method="holm")[1].tolist()}

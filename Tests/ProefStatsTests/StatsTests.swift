@@ -80,7 +80,7 @@ func close(_ a: Double, _ b: Double, relative: Double = 1e-8) -> Bool {
         for (a, b) in zip(Multiplicity.holm(p), r["adjusted"] as! [Double]) { #expect(close(a, b, relative: 1e-12)) }
     }
 
-    @Test("sample ratio mismatch is Pearson's chi-square on the design weights")
+    @Test("sample ratio mismatch is Pearson's chi-square on the design weights, as SciPy's chisquare")
     func srm() throws {
         let (stat, p) = Balance.sampleRatioMismatch(counts: [510, 240, 250], weights: [2, 1, 1])
         // By hand: expected 500, 250, 250 → (100 + 100 + 0) / 500, 250 = 0.2 + 0.4 = 0.6
@@ -88,6 +88,11 @@ func close(_ a: Double, _ b: Double, relative: Double = 1e-8) -> Bool {
         let r = try reference(["kind": "distributions", "t": [], "tq": [], "normal": [], "nq": [], "chi2": [[0.6, 2]]])
         #expect(close(p, (r["chi2_sf"] as! [Double])[0], relative: 1e-10))
         #expect(close(Balance.standardisedMeanDifference([1, 2, 3, 4], [2, 3, 4, 5]), -1 / (5.0 / 3).squareRoot(), relative: 1e-12))
+        for (counts, weights) in [([97, 103], [1, 1]), ([212, 88, 95, 105], [2, 1, 1, 1]), ([40, 61, 19], [2, 3, 1])] {
+            let mine = Balance.sampleRatioMismatch(counts: counts, weights: weights)
+            let scipy = try reference(["kind": "srm", "counts": counts, "weights": weights])
+            #expect(close(mine.statistic, scipy["statistic"] as! Double, relative: 1e-12) && close(mine.pValue, scipy["p"] as! Double, relative: 1e-10), "\(counts)")
+        }
     }
 }
 
