@@ -14,7 +14,7 @@ public struct EffectRow: Sendable, Codable, Equatable {
     public var meanControl: Double
     public var estimate: Estimate
     /// Adjusted as the analysis plan asks (Holm or Bonferroni) within the primary or the
-    /// secondary outcomes' family; nil at month 0 and without adjustment.
+    /// secondary outcomes' family (see `EffectAnalysis.adjust`); nil at month 0 and without adjustment.
     public var pAdjusted: Double?
     /// For binary outcomes: the risk ratio with its interval (the estimate is the risk difference).
     public var riskRatio: RiskRatio?
@@ -65,10 +65,14 @@ public struct EffectReport: Sendable, Codable, Equatable {
     public var checks: DesignChecks
     /// Time-to-event outcomes: Kaplan–Meier per arm, log-rank and Cox per arm against control.
     public var survival: [SurvivalRow]
-    /// The first primary outcome (else the first outcome) at its latest estimated wave, per municipality (difference in means, HC2).
+    /// The first primary outcome (else the first outcome) at its latest estimated wave, per
+    /// municipality: difference in means (HC2), or CR2 in a cluster design.
     public var forest: [ForestRow]
     /// Rows that could not be estimated, and why (e.g. too few measurements).
     public var skipped: [String]
+
+    /// The intervals' level in percent, for headings.
+    public var confidencePercent: Int { Int(((1 - alpha) * 100).rounded()) }
 
     enum CodingKeys: String, CodingKey {
         case protocolVersion, alpha, multiplicity, rows, checks, survival, forest, skipped
@@ -81,6 +85,8 @@ public struct ForestRow: Sendable, Codable, Equatable {
     public var outcome: String
     public var wave: Int
     public var arm: String
+    /// `difference-in-means` (HC2), or `cr2` in a cluster design.
+    public var estimator: String
     public var estimate: Estimate
 }
 
@@ -102,6 +108,8 @@ public struct SurvivalRow: Sendable, Codable, Equatable {
     public var logRankChiSquare: Double
     public var logRankP: Double
     public var curves: [KaplanMeier.Curve]
+    /// The Cox p-value adjusted as the analysis plan asks, within its outcome's family.
+    public var pAdjusted: Double?
 }
 
 extension EffectRow {
@@ -115,18 +123,26 @@ extension EffectRow {
 }
 
 extension EffectAnalysis {
-    /// Multiplicity adjustment as the plan says, within two families: the primary outcomes and
-    /// the secondary ones, each over every arm and follow-up wave estimated. A wave at month 0
-    /// is measured at enrolment, before any treatment, so it is a balance check, not a test of
-    /// an effect, and is neither adjusted nor counted.
-    static func adjust(_ rows: inout [EffectRow], _ p: TrialProtocol) {
+    /// Multiplicity adjustment as the plan says, within two families fixed by the protocol:
+    /// the primary outcomes and the secondary ones, each over every arm, every follow-up wave
+    /// and (for a time to event) the Cox model. A test not estimated yet counts with p = 1, so
+    /// a family is as large at an interim look as at the end. A wave at month 0 is measured at
+    /// enrolment, before any treatment: a balance check, neither adjusted nor counted.
+    static func adjust(_ rows: inout [EffectRow], _ survival: inout [SurvivalRow], _ p: TrialProtocol) {
         guard p.analysis.multiplicity != .none else { return }
-        let role = Dictionary(p.outcomes.map { ($0.id, $0.role) }) { a, _ in a }
+        let comparisons = p.arms.count - 1
         for family in TrialProtocol.OutcomeRole.allCases {
-            let members = rows.indices.filter { role[rows[$0].outcome] == family && rows[$0].wave > 0 }
-            let pValues = members.map { rows[$0].estimate.pValue }
-            let adjusted = p.analysis.multiplicity == .holm ? Multiplicity.holm(pValues) : pValues.map { min(1, $0 * Double(pValues.count)) }
-            for (i, a) in zip(members, adjusted) { rows[i].pAdjusted = a }
+            let outcomes = p.outcomes.filter { $0.role == family }
+            let planned = outcomes.reduce(0) { $0 + comparisons * ($1.type == .timeToEvent ? 1 : $1.waves.filter { $0 > 0 }.count) }
+            let ids = Set(outcomes.map(\.id))
+            let effectRows = rows.indices.filter { ids.contains(rows[$0].outcome) && rows[$0].wave > 0 }
+            let survivalRows = survival.indices.filter { ids.contains(survival[$0].outcome) }
+            let observed = effectRows.map { rows[$0].estimate.pValue } + survivalRows.map { survival[$0].pValue }
+            guard !observed.isEmpty else { continue }
+            let padded = observed + Array(repeating: 1, count: max(0, planned - observed.count))
+            let adjusted = p.analysis.multiplicity == .holm ? Multiplicity.holm(padded) : padded.map { min(1, $0 * Double(padded.count)) }
+            for (k, i) in effectRows.enumerated() { rows[i].pAdjusted = adjusted[k] }
+            for (k, i) in survivalRows.enumerated() { survival[i].pAdjusted = adjusted[effectRows.count + k] }
         }
     }
 }
@@ -164,6 +180,9 @@ public enum EffectAnalysis {
         let valid = enrolments.filter(\.isValid)
         var value: [String: Double] = [:]
         for m in outcomes { if let v = m.value { value["\(m.enrolment)/\(m.outcome)/\(m.wave)"] = v } }
+        if p.design.type == .cluster, let method, method != .cr2 {
+            throw ProefError.invalid("method", "this trial randomised clusters, so it is analysed with cr2 (clustered as randomised), not \(method.rawValue)")
+        }
         let method = method ?? defaultMethod(p)
         var rows: [EffectRow] = []
         var skipped: [String] = []
@@ -198,6 +217,11 @@ public enum EffectAnalysis {
                         continue
                     }
                     let (meanArm, meanControl) = (row.meanArm, row.meanControl)
+                    // Their intervals treat clients as independent, which clients of one cluster are not.
+                    guard p.design.type != .cluster else {
+                        rows.append(row)
+                        continue
+                    }
                     if o.type == .binary, meanArm > 0, meanControl > 0 {
                         let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: p.analysis.alpha)
                         row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
@@ -214,18 +238,26 @@ public enum EffectAnalysis {
                 skipped.append("\(o.id): no measurements yet at month\(unmeasured.count > 1 ? "s" : "") " + unmeasured.map(String.init).joined(separator: ", "))
             }
         }
-        adjust(&rows, p)
-        rows = rows.filter { wanted($0.outcome, $0.wave) }
         var survival: [SurvivalRow] = []
-        for o in p.outcomes where o.type == .timeToEvent && (outcome.map { $0 == o.id } ?? true) {
+        for o in p.outcomes where o.type == .timeToEvent {
             for arm in p.arms where arm.id != control.id {
                 do {
-                    if let row = try survivalRow(o, arm: arm.id, control: control.id, valid, outcomes, p) { survival.append(row) }
+                    if let row = try survivalRow(o, arm: arm.id, control: control.id, valid, outcomes, p) {
+                        survival.append(row)
+                    } else if outcome.map({ $0 == o.id }) ?? true {
+                        skipped.append("\(o.id), \(arm.id): no events yet in these two arms")
+                    }
                 } catch {
-                    skipped.append("\(o.id), \(arm.id): \(error)")
+                    if outcome.map({ $0 == o.id }) ?? true { skipped.append("\(o.id), \(arm.id): \(error)") }
                 }
             }
         }
+        if p.design.type == .cluster {
+            skipped.append("risk ratios and complier effects: not given in a cluster design, as their intervals would treat clients of one cluster as independent")
+        }
+        adjust(&rows, &survival, p)
+        rows = rows.filter { wanted($0.outcome, $0.wave) }
+        survival = survival.filter { row in outcome.map { $0 == row.outcome } ?? true }
         return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity.rawValue,
                             rows: rows, checks: checks(p, valid, value), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
     }
@@ -240,10 +272,13 @@ public enum EffectAnalysis {
             for arm in p.arms where arm.id != control {
                 let units = valid.filter { $0.municipality == municipality && ($0.arm == arm.id || $0.arm == control) && value["\($0.number)/\(primary.id)/\(wave)"] != nil }
                 let z = units.map { $0.arm == arm.id }
+                // Within one municipality there are no strata to block on; clusters stay clusters.
+                let method: EffectMethod = p.design.type == .cluster ? .cr2 : .differenceInMeans
                 guard z.filter({ $0 }).count >= 2, z.filter({ !$0 }).count >= 2,
-                      let e = try? DifferenceInMeans.hc2(outcome: units.map { value["\($0.number)/\(primary.id)/\(wave)"]! }, treated: z, alpha: p.analysis.alpha)
+                      let e = try? method.estimate(outcome: units.map { value["\($0.number)/\(primary.id)/\(wave)"]! }, treated: z, blocks: [],
+                                                   covariates: [], clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
                 else { continue }
-                out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimate: e))
+                out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimator: method.rawValue, estimate: e))
             }
         }
         return out
@@ -303,14 +338,19 @@ public enum EffectAnalysis {
     }
 
     static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: [String: Double]) -> DesignChecks {
+        // After an amendment that changed the weights, only the current sequence was allocated by them.
+        let sequence = valid.map(\.sequence).max() ?? 1
         let counts = p.arms.map { arm in valid.filter { $0.arm == arm.id }.count }
-        let srm = Balance.sampleRatioMismatch(counts: counts, weights: p.arms.map(\.weight))
+        let srm = Balance.sampleRatioMismatch(counts: p.arms.map { arm in valid.filter { $0.arm == arm.id && $0.sequence == sequence }.count },
+                                              weights: p.arms.map(\.weight))
         var balance: [DesignChecks.BalanceRow] = []
         let control = p.controlArm?.id ?? ""
         for c in p.covariates where c.type == .integer || c.type == .number || c.type == .boolean {
+            // Clients without a value for an optional covariate are left out of its comparison.
+            let known = valid.filter { !($0.covariates[c.name] ?? "").isEmpty }
             for arm in p.arms where arm.id != control {
-                let a = valid.filter { $0.arm == arm.id }.map { numeric($0, c.name, p) }
-                let b = valid.filter { $0.arm == control }.map { numeric($0, c.name, p) }
+                let a = known.filter { $0.arm == arm.id }.map { numeric($0, c.name, p) }
+                let b = known.filter { $0.arm == control }.map { numeric($0, c.name, p) }
                 let smd = Balance.standardisedMeanDifference(a, b)
                 // A covariate with no spread in either arm has no standardised difference.
                 guard a.count >= 2, b.count >= 2, smd.isFinite else { continue }

@@ -35,9 +35,15 @@ extension Registry {
             // Every enrolment is re-allocated (invalid ones too: they took part in the sequence); only valid ones are measured.
             let measured = y.filter { valid.contains($0.key) }
             let ri = await RandomisationInference.run(protocol: version.protocol, trialID: trialID, enrolments: enrolments, outcomes: measured,
-                                                      arm: row.arm, draws: draws, seed: UInt64(i + 1))
+                                                      arm: row.arm, draws: draws, seed: Self.inferenceSeed(row))
             report.rows[i].pRandomisation = ri.pValue
         }
         return report
+    }
+
+    /// FNV-1a of the row's outcome, wave and arm: the same row gets the same re-allocations
+    /// however the report is narrowed.
+    static func inferenceSeed(_ row: EffectRow) -> UInt64 {
+        "\(row.outcome)/\(row.wave)/\(row.arm)".utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 }

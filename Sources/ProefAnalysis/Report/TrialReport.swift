@@ -53,7 +53,7 @@ public struct TrialReport: Sendable {
             plot.polyline(mine.map { (Double($0.wave) + offset, $0.estimate.estimate) }, color: color(arm), width: 1, opacity: 0.5)
         }
         plot.legend(arms.map { ($0, color($0)) })
-        return plot.render(title: "\(outcome): effect per wave, \(Int((1 - effects.alpha) * 100))% intervals")
+        return plot.render(title: "\(outcome): effect per wave, \(effects.confidencePercent)% intervals")
     }
 
     /// Kaplan–Meier curves per arm, as steps, with the pointwise band dashed.
@@ -94,7 +94,7 @@ public struct TrialReport: Sendable {
         var plot = SVGPlot(x: (lo - pad)...(hi + pad), y: 0...Double(rows.count + 1), left: 190, right: 150)
         plot.axes(xLabel: "effect against control", yLabel: "", xTicks: SVGPlot.ticks(plot.x).map { ($0, String(format: "%g", $0)) }, yTicks: [])
         plot.line(0, 0, 0, Double(rows.count + 1), color: "#777", dash: true)
-        plot.text("estimate [\(Int((1 - effects.alpha) * 100))% interval]", atX: plot.width - plot.right + 10, atY: plot.top - 6, size: 10, color: "#555")
+        plot.text("estimate [\(effects.confidencePercent)% interval]", atX: plot.width - plot.right + 10, atY: plot.top - 6, size: 10, color: "#555")
         for (i, r) in rows.enumerated() {
             let y = Double(rows.count - i)
             plot.line(r.estimate.ciLower, y, r.estimate.ciUpper, y, color: color(r.arm), width: 2)
@@ -104,7 +104,8 @@ public struct TrialReport: Sendable {
             plot.text(numbers, atX: plot.width - plot.right + 10, atY: plot.py(y) + 4, size: 11)
         }
         let first = rows.first
-        return plot.render(title: "\(first?.outcome ?? "") at month \(first?.wave ?? 0), by municipality (difference in means, HC2)")
+        let estimator = first?.estimator == EffectMethod.cr2.rawValue ? "CR2 by cluster" : "difference in means, HC2"
+        return plot.render(title: "\(first?.outcome ?? "") at month \(first?.wave ?? 0), by municipality (\(estimator))")
     }
 
     /// The CONSORT 2010 flow as boxes and arrows.
@@ -189,7 +190,7 @@ public struct TrialReport: Sendable {
         <body>
         <h1>\(e(title))</h1>
         <p>Trial <code>\(e(effects.trialID))</code>, protocol version \(effects.protocolVersion). Intention to treat: every valid enrolment by its
-        assigned arm, against the control arm. Intervals at \(Int((1 - effects.alpha) * 100))%; p-values adjusted: \(e(effects.multiplicity)).</p>
+        assigned arm, against the control arm. Intervals at \(effects.confidencePercent)%; p-values adjusted: \(e(effects.multiplicity)).</p>
         <h2>Effects</h2>
         <table>\(head)
         \(rows)</table>

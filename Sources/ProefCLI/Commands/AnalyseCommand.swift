@@ -43,7 +43,7 @@ struct AnalyseCommand: AsyncParsableCommand {
             }
             return
         }
-        var t = Table("OUTCOME", "WAVE", "ARM", "N", "EFFECT", "95% CI", "DF", "P", holm ? "P (HOLM)" : "")
+        var t = Table("OUTCOME", "WAVE", "ARM", "N", "EFFECT", "\(Int(((1 - alpha) * 100).rounded()))% CI", "DF", "P", holm ? "P (HOLM)" : "")
         for r in rows {
             let e = r.estimate
             t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%+.4f", e.estimate),

@@ -32,7 +32,8 @@ struct EstimateCommand: AsyncParsableCommand {
             return
         }
         try Printer(json: global.json).emit(report) {
-            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "95% CI", "P", report.multiplicity == "none" ? "" : "P (\(report.multiplicity))", "P (RI)")
+            let level = report.confidencePercent
+            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "\(level)% CI", "P", report.multiplicity == "none" ? "" : "P (\(report.multiplicity))", "P (RI)")
             for r in report.rows {
                 let e = r.estimate
                 t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%.3f", r.meanArm), String(format: "%.3f", r.meanControl),
@@ -40,7 +41,6 @@ struct EstimateCommand: AsyncParsableCommand {
                       r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", r.pRandomisation.map { String(format: "%.4f", $0) } ?? "")
             }
             var lines = [report.rows.isEmpty ? "no outcome has enough measurements yet" : t.rendered]
-            let level = Int((1 - report.alpha) * 100)
             let ratios = report.rows.filter { $0.riskRatio != nil }
             if !ratios.isEmpty {
                 var r = Table("OUTCOME", "MONTH", "ARM", "RISK RATIO", "\(level)% CI", "P")
@@ -72,10 +72,12 @@ struct EstimateCommand: AsyncParsableCommand {
                                     most.arm, most.outcome, most.wave))
             }
             if !report.survival.isEmpty {
-                var s = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "95% CI", "P (ROBUST)", "LOG-RANK P")
+                var s = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "\(level)% CI", "P (ROBUST)",
+                              report.multiplicity == "none" ? "" : "P (\(report.multiplicity))", "LOG-RANK P")
                 for r in report.survival {
                     s.add(r.outcome, r.arm, String(r.n), String(r.events), String(format: "%.3f", r.hazardRatio),
-                          String(format: "%.3f … %.3f", r.ciLower, r.ciUpper), String(format: "%.4f", r.pValue), String(format: "%.4f", r.logRankP))
+                          String(format: "%.3f … %.3f", r.ciLower, r.ciUpper), String(format: "%.4f", r.pValue),
+                          r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", String(format: "%.4f", r.logRankP))
                 }
                 lines.append("")
                 lines.append(s.rendered)
