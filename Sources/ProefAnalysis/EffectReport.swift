@@ -209,7 +209,7 @@ public enum EffectAnalysis {
                     do {
                         let names = p.analysis.covariates
                         let e = try method.estimate(outcome: y, treated: z, blocks: units.map(\.stratumLabel),
-                                                    covariates: units.map { covariateColumns($0, names, p) },
+                                                    covariates: covariateColumns(units, names, p),
                                                     clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
                         row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
                     } catch {
@@ -328,12 +328,18 @@ public enum EffectAnalysis {
         return raw == "true" ? 1 : raw == "false" ? 0 : Double(raw) ?? 0
     }
 
-    /// A client's covariates as regression columns: a categorical one as an indicator per level
-    /// but the first (as R's model matrix codes a factor), the others as numbers.
-    static func covariateColumns(_ e: Enrolment, _ names: [String], _ p: TrialProtocol) -> [Double] {
-        names.flatMap { name -> [Double] in
-            guard let c = p.covariates.first(where: { $0.name == name }), c.type == .categorical else { return [numeric(e, name, p)] }
-            return c.levels.dropFirst().map { e.covariates[name] == $0 ? 1 : 0 }
+    /// The clients' covariates as regression columns (a row per client): a categorical one as
+    /// an indicator per level these clients have but the first of them (as R's model matrix
+    /// codes a factor made from their values), the others as numbers.
+    static func covariateColumns(_ units: [Enrolment], _ names: [String], _ p: TrialProtocol) -> [[Double]] {
+        let levels = names.map { name -> [String]? in
+            guard let c = p.covariates.first(where: { $0.name == name }), c.type == .categorical else { return nil }
+            return Array(c.levels.filter { level in units.contains { $0.covariates[name] == level } }.dropFirst())
+        }
+        return units.map { e in
+            zip(names, levels).flatMap { name, levels -> [Double] in
+                levels.map { levels in levels.map { e.covariates[name] == $0 ? 1 : 0 } } ?? [numeric(e, name, p)]
+            }
         }
     }
 

@@ -55,28 +55,43 @@ public enum BlockedDifferenceInMeans {
 }
 
 /// Lin's (2013) interacted regression: y on treatment, centred covariates and their
-/// interactions with treatment, HC2 standard errors (estimatr's `lm_lin`). A covariate column
-/// that is constant among these clients (say, a level nobody has) carries nothing and is left
-/// out, as R leaves out the aliased column.
+/// interactions with treatment, HC2 standard errors (estimatr's `lm_lin`). Columns that add
+/// nothing to those before them (a constant covariate, a level nobody or only one arm has)
+/// are left out, as R's QR leaves out aliased columns.
 public enum LinEstimator {
     public static func estimate(outcome y: [Double], treated z: [Bool], covariates: [[Double]], alpha: Double = 0.05) throws -> Estimate {
-        let n = y.count, width = covariates.first?.count ?? 0
-        var means = [Double](repeating: 0, count: width)
-        for row in covariates { for j in 0..<width { means[j] += row[j] / Double(n) } }
-        let used = (0..<width).filter { j in covariates.contains { $0[j] != covariates[0][j] } }
-        let k = used.count, p = 2 + 2 * k
+        let n = y.count, k = covariates.first?.count ?? 0
+        var means = [Double](repeating: 0, count: k)
+        for row in covariates { for j in 0..<k { means[j] += row[j] / Double(n) } }
+        // R's column order: intercept, treatment, the centred covariates, their interactions.
+        var columns: [[Double]] = [Array(repeating: 1, count: n), z.map { $0 ? 1 : 0 }]
+        columns += (0..<k).map { j in (0..<n).map { covariates[$0][j] - means[j] } }
+        columns += (0..<k).map { j in (0..<n).map { (z[$0] ? 1 : 0) * (covariates[$0][j] - means[j]) } }
+        let kept = independentColumns(columns)
+        guard kept.prefix(2) == [0, 1] else { throw LeastSquares.Failure.singular }
+        let p = kept.count
         var x = Matrix(rows: n, columns: p)
-        for i in 0..<n {
-            let t = z[i] ? 1.0 : 0.0
-            x[i, 0] = 1
-            x[i, 1] = t
-            for (column, j) in used.enumerated() {
-                let c = covariates[i][j] - means[j]
-                x[i, 2 + column] = c
-                x[i, 2 + k + column] = t * c
-            }
-        }
+        for (c, j) in kept.enumerated() { for i in 0..<n { x[i, c] = columns[j][i] } }
         let fit = try LeastSquares(x: x, y: y)
         return Estimate(estimate: fit.coefficients[1], stdError: fit.hc2[1, 1].squareRoot(), df: Double(n - p), n: n, alpha: alpha)
+    }
+
+    /// The columns, in order, that are not (within R's tolerance of 1e-7 of their length) a
+    /// combination of those kept before them: Gram–Schmidt, as `lm`'s limited-pivoting QR keeps them.
+    static func independentColumns(_ columns: [[Double]]) -> [Int] {
+        var basis: [[Double]] = [], kept: [Int] = []
+        for (j, column) in columns.enumerated() {
+            let norm = column.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            var r = column
+            for q in basis {
+                let dot = zip(q, r).reduce(0) { $0 + $1.0 * $1.1 }
+                for i in r.indices { r[i] -= dot * q[i] }
+            }
+            let left = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0, left > 1e-7 * norm else { continue }
+            basis.append(r.map { $0 / left })
+            kept.append(j)
+        }
+        return kept
     }
 }

@@ -59,13 +59,20 @@ func expectMatches(_ e: Estimate, _ r: [Double], sourceLocation: SourceLocation 
         expectMatches(try BlockedDifferenceInMeans.estimate(outcome: d.y, treated: d.z, blocks: d.b), try estimatr("blocked", Self.columns(d)))
     }
 
-    @Test("Lin's interacted regression equals estimatr lm_lin, also when a covariate is constant and R drops it")
+    @Test("Lin's interacted regression equals estimatr lm_lin, also when columns are aliased (a constant covariate, a level nobody or one arm only has)")
     func lin() throws {
         let d = Self.blockedData(seed: 14, blocks: 1, perBlock: 200...200)
         expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: d.x), try estimatr("lin", Self.columns(d)))
         var constant = d
         constant.x = d.x.map { [3, $0[1]] }
         expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: constant.x), try estimatr("lin", Self.columns(constant)))
+        // A categorical covariate as Proef codes it: indicators of the levels present but the first (c, d; nobody
+        // has a). d occurs among the treated only, so its interaction is aliased. R gets the labels and makes a factor.
+        let level = d.z.indices.map { i in d.z[i] && i % 7 == 0 ? "d" : ["b", "c"][i % 2] }
+        var columns = Self.columns(d)
+        columns["x1"] = level
+        let coded = d.x.indices.map { i in ["c", "d"].map { level[i] == $0 ? 1.0 : 0 } + [d.x[i][1]] }
+        expectMatches(try LinEstimator.estimate(outcome: d.y, treated: d.z, covariates: coded), try estimatr("lin", columns))
     }
 }
 
