@@ -124,6 +124,37 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         }
     }
 
+    @Test("the blocked estimate leaves out a stratum with one measured client in an arm, says so, and equals estimatr on the rest")
+    func blockedThinStratum() async throws {
+        let t = try await Self.trial()
+        let p = try ProtocolParser.decode(Self.trialText)
+        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        // Everyone without partial work is measured; of those with it, one client of the arm and all controls.
+        let arm = "extra-begeleiding"
+        let thin = enrolments.first { $0.covariates["has_partial_work"] == "true" && $0.arm == arm }!
+        let measured = enrolments.filter { $0.covariates["has_partial_work"] == "false" || $0.arm != arm || $0.number == thin.number }
+        let outcomes = measured.map { e in
+            OutcomeMeasurement(trialID: Fixtures.utrecht, enrolment: e.number, outcome: "hours_worked", wave: 6, version: 1,
+                               value: Double((e.number * 37) % 23) + (e.arm == arm ? 2 : 0), measuredOn: e.enrolledOn, source: "test",
+                               outsideWindow: false, reason: nil, recordedBy: "km", recordedAt: Date())
+        }
+        let report = try EffectAnalysis.run(protocol: p, version: 1, trialID: Fixtures.utrecht, enrolments: enrolments, outcomes: outcomes,
+                                            method: .blocked, outcome: "hours_worked", wave: 6)
+        let row = try #require(report.rows.first { $0.arm == arm }, "\(report.skipped)")
+        #expect(report.skipped.contains { $0.contains("\(arm): the blocked estimate leaves out strata") && $0.contains("has_partial_work=true") })
+        let units = measured.filter { ($0.arm == arm || $0.arm == "control") && $0.covariates["has_partial_work"] == "false" }
+        #expect(row.nArm + row.nControl == units.count)
+        let r = try estimatrReference("blocked", [
+            "y": units.map { e in String(Double((e.number * 37) % 23) + (e.arm == arm ? 2 : 0)) },
+            "z": units.map { $0.arm == arm ? "1" : "0" },
+            "block": units.map(\.stratumLabel),
+        ])
+        let e = row.estimate
+        for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
+            #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(mine) vs \(theirs)")
+        }
+    }
+
     @Test("randomisation inference is left out, saying why, once an amendment changed the allocation during enrolment")
     func randomisationAfterReallocation() async throws {
         let t = try await Self.trial()
