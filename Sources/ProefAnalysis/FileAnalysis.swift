@@ -11,13 +11,27 @@ public enum FileAnalysis {
         public var wave: String? = "wave"
         public var stratum = "stratum"
         public var cluster = "cluster"
+        /// The arm actually received, for complier effects (used when the file has it and it is filled in).
+        public var received = "received"
         public var covariates: [String] = []
 
         public init(outcome: String) { self.outcome = outcome }
+
+        /// The names as `CSVTable` keeps a header: trimmed and in lower case.
+        var normalised: Columns {
+            func n(_ s: String) -> String { s.trimmingCharacters(in: .whitespaces).lowercased() }
+            var c = self
+            (c.outcome, c.arm, c.wave, c.stratum, c.cluster, c.received) = (n(outcome), n(arm), wave.map(n), n(stratum), n(cluster), n(received))
+            c.covariates = covariates.map(n)
+            return c
+        }
     }
 
-    /// One row per arm (and wave, when the file has a wave column) against the control.
-    public static func run(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double = 0.05) throws -> [EffectRow] {
+    /// One row per arm (and wave, when the file has a wave column) against the control, and
+    /// the comparisons that could not be estimated, with the reason.
+    public static func run(_ table: CSVTable, columns: Columns, method: EffectMethod, alpha: Double = 0.05) throws
+        -> (rows: [EffectRow], skipped: [String]) {
+        let c = columns.normalised
         for name in [c.outcome, c.arm] + c.covariates + (method == .blocked ? [c.stratum] : []) + (method == .cr2 ? [c.cluster] : [])
             where !table.header.contains(name) {
             throw ProefError.invalid("column", "the file has no column '\(name)' (it has: \(table.header.joined(separator: ", ")))")
@@ -28,7 +42,7 @@ public enum FileAnalysis {
         guard table.rows.contains(where: { $0.values[c.arm] == c.control }) else {
             throw ProefError.invalid("control", "no row has '\(c.control)' in column '\(c.arm)'")
         }
-        var rows: [EffectRow] = []
+        var rows: [EffectRow] = [], skipped: [String] = []
         for w in waves {
             for arm in arms {
                 let units = table.rows.filter { r in
@@ -39,18 +53,56 @@ public enum FileAnalysis {
                 let y = units.compactMap { value($0.values[c.outcome]) }
                 let z = units.map { $0.values[c.arm] == arm }
                 let nArm = z.filter { $0 }.count
-                guard nArm >= 2, z.count - nArm >= 2 else { continue }
-                let e = try method.estimate(
-                    outcome: y, treated: z, blocks: units.map { $0.values[c.stratum] ?? "" },
-                    covariates: try units.map { u in try c.covariates.map { name -> Double in
-                        guard let v = value(u.values[name]) else { throw ProefError.invalid("line \(u.line)", "'\(name)' is not a number") }
-                        return v
-                    } },
-                    clusters: units.map { $0.values[c.cluster] ?? "" }, alpha: alpha)
-                rows.append(EffectRow(outcome: c.outcome, wave: w, arm: arm, control: c.control, method: method, outcome: y, treated: z, estimate: e))
+                guard nArm >= 2, z.count - nArm >= 2 else {
+                    skipped.append("\(c.outcome) wave \(w), \(arm): \(nArm) and \(z.count - nArm) measurements")
+                    continue
+                }
+                let covariates = try covariateColumns(units, c.covariates)
+                let e: Estimate
+                do {
+                    e = try method.estimate(
+                        outcome: y, treated: z, blocks: units.map { $0.values[c.stratum] ?? "" }, covariates: covariates,
+                        // A client without a cluster is a cluster of one, as in `proef estimate`.
+                        clusters: units.map { u in (u.values[c.cluster] ?? "").isEmpty ? "#\(u.line)" : u.values[c.cluster]! }, alpha: alpha)
+                } catch {
+                    skipped.append("\(c.outcome) wave \(w), \(arm): \(error)")
+                    continue
+                }
+                var row = EffectRow(outcome: c.outcome, wave: w, arm: arm, control: c.control, method: method, outcome: y, treated: z, estimate: e)
+                // As in `proef estimate`: not with clusters, whose clients are not independent.
+                if method != .cr2 {
+                    if y.allSatisfy({ $0 == 0 || $0 == 1 }), row.meanArm > 0, row.meanControl > 0 {
+                        let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: alpha)
+                        row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
+                    }
+                    if units.contains(where: { !($0.values[c.received] ?? "").isEmpty }) {
+                        let received = units.map { u in ((u.values[c.received] ?? "").isEmpty ? u.values[c.arm] : u.values[c.received]) == arm }
+                        row.cace = try? TwoStageLeastSquares.cace(outcome: y, received: received, assigned: z, alpha: alpha)
+                    }
+                }
+                rows.append(row)
             }
         }
-        return rows
+        return (rows, skipped)
+    }
+
+    /// Covariate columns as `proef estimate` builds them: numbers as they are; a column with
+    /// text (a categorical covariate, as exports write it) as an indicator per value these
+    /// clients have but the first in sorted order, as R codes a factor.
+    static func covariateColumns(_ units: [CSVTable.Row], _ names: [String]) throws -> [[Double]] {
+        let levels = try names.map { name -> [String]? in
+            let raw = units.map { $0.values[name] ?? "" }
+            if let missing = units.first(where: { ($0.values[name] ?? "").isEmpty }) {
+                throw ProefError.invalid("line \(missing.line)", "'\(name)' has no value, and a covariate to adjust for needs one for every client")
+            }
+            return raw.allSatisfy { Double($0) != nil } ? nil : Array(Array(Set(raw)).sorted().dropFirst())
+        }
+        return units.map { u in
+            zip(names, levels).flatMap { name, levels -> [Double] in
+                let raw = u.values[name] ?? ""
+                return levels.map { levels in levels.map { raw == $0 ? 1 : 0 } } ?? [Double(raw)!]
+            }
+        }
     }
 
     /// Numbers, and the labels exports write for binary values.

@@ -73,7 +73,7 @@ public enum LinEstimator {
         var x = Matrix(rows: n, columns: p)
         for (c, j) in kept.enumerated() { for i in 0..<n { x[i, c] = columns[j][i] } }
         let fit = try LeastSquares(x: x, y: y)
-        return Estimate(estimate: fit.coefficients[1], stdError: fit.hc2[1, 1].squareRoot(), df: Double(n - p), n: n, alpha: alpha)
+        return Estimate(estimate: fit.coefficients[1], stdError: try fit.hc2()[1, 1].squareRoot(), df: Double(n - p), n: n, alpha: alpha)
     }
 
     /// The columns, in order, that are not (within R's tolerance of 1e-7 of their length) a

@@ -30,7 +30,7 @@ public enum DifferenceInMeans {
     public static func hc2(outcome y: [Double], treated: [Bool], alpha: Double = 0.05) throws -> Estimate {
         let x = Matrix(rows: y.count, columns: 2, values: treated.flatMap { [1, $0 ? 1 : 0] })
         let fit = try LeastSquares(x: x, y: y)
-        return Estimate(estimate: fit.coefficients[1], stdError: fit.hc2[1, 1].squareRoot(), df: Double(y.count - 2), n: y.count, alpha: alpha)
+        return Estimate(estimate: fit.coefficients[1], stdError: try fit.hc2()[1, 1].squareRoot(), df: Double(y.count - 2), n: y.count, alpha: alpha)
     }
 }
 

@@ -10,7 +10,17 @@ public struct LeastSquares: Sendable {
     /// hᵢᵢ, the diagonal of the hat matrix.
     public let leverages: [Double]
 
-    public enum Failure: Error, Equatable { case singular, tooFewObservations }
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case singular, tooFewObservations, leverageOne
+
+        public var description: String {
+            switch self {
+            case .singular: "the regressors are collinear"
+            case .tooFewObservations: "fewer clients than regressors"
+            case .leverageOne: "a client alone determines a coefficient (leverage 1), so HC2 is undefined: too many covariates for these clients"
+            }
+        }
+    }
 
     /// Fits y on the columns of `x` (n × p, include a column of ones for an intercept).
     public init(x: Matrix, y: [Double]) throws {
@@ -39,8 +49,11 @@ public struct LeastSquares: Sendable {
 
     let x: Matrix
 
-    /// (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹
-    public var hc2: Matrix {
+    /// (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)) X (XᵀX)⁻¹. Undefined when a unit's leverage is 1 (it
+    /// alone determines a coefficient, e.g. the only client with some covariate level in an
+    /// arm): R reports NaN there, Proef refuses.
+    public func hc2() throws -> Matrix {
+        guard leverages.allSatisfy({ $0 < 1 - 1e-10 }) else { throw Failure.leverageOne }
         var meat = Matrix(rows: p, columns: p)
         for i in 0..<n {
             let w = residuals[i] * residuals[i] / (1 - leverages[i])

@@ -37,10 +37,11 @@ import Testing
         _ = try await cli.initialise()
         #expect(try await cli.runAsync("trial", "register", Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path).status == 0)
         #expect(try await cli.runAsync("trial", "lock", Fixtures.utrecht).status == 0)
-        let covariates = Fixtures.utrechtClient().sorted { $0.key < $1.key }.flatMap { ["--covariate", "\($0.key)=\($0.value)"] }
         let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
         var rows = "enrolment,outcome,wave,value,measured_on\n"
         for n in 1...40 {
+            let covariates = Fixtures.utrechtClient(age: 20 + (n * 7) % 40, partialWork: n % 3 == 0).sorted { $0.key < $1.key }
+                .flatMap { ["--covariate", "\($0.key)=\($0.value)"] }
             #expect(try await cli.runAsync(["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--consent", "--bsn", Fixtures.bsn(n)] + covariates).status == 0)
             rows += "\(n),hours_worked,0,\(Double((n * 7) % 31) + 0.5),\(today)\n"
             rows += "\(n),paid_work,0,\((n * 5) % 3 == 0 ? 1 : 0),\(today)\n"
@@ -65,6 +66,29 @@ import Testing
         let fromDatabase = effects(estimate.stdout, estimateColumn: 9).filter { $0.key.hasSuffix("/0") }
         #expect(!fromDatabase.isEmpty, "\(estimate.stderr)")
         #expect(fromDatabase == effects(analyse.stdout, estimateColumn: 7), "\(estimate.stdout)\n\(analyse.stdout)")
+        // Risk ratios of the binary outcome, the same from the database and from the file.
+        let paidEstimate = try await cli.runAsync("estimate", Fixtures.utrecht, "--outcome", "paid_work", "--wave", "0", "--method", "difference-in-means",
+                                                  "--randomisation-draws", "0", "--csv")
+        let paidAnalyse = try await cli.runAsync("analyse", "data.csv", "--outcome", "PAID_WORK", "--csv")
+        let ratios = effects(paidEstimate.stdout, estimateColumn: 18)
+        #expect(!ratios.isEmpty && ratios.values.allSatisfy { !$0.hasPrefix("/") }, "\(paidEstimate.stdout)")
+        #expect(ratios == effects(paidAnalyse.stdout, estimateColumn: 14), "\(paidEstimate.stdout)\n\(paidAnalyse.stdout)")
+        // Lin on the file with a number and a yes/no covariate (text in the export, so a factor to R too) equals estimatr.
+        let lin = try await cli.runAsync("analyse", "data.csv", "--outcome", "hours_worked", "--method", "lin", "--covariates", "age,has_partial_work", "--csv")
+        #expect(lin.status == 0 && lin.stdout.split(separator: "\n").count == 4, "\(lin.stdout)\(lin.stderr)")
+        let exported = try CSVTable(parsing: String(contentsOf: cli.folder.appendingPathComponent("data.csv"), encoding: .utf8))
+        for line in lin.stdout.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let units = exported.rows.filter { ($0.values["arm"] == f[2] || $0.values["arm"] == "control") && !($0.values["hours_worked"] ?? "").isEmpty }
+            let r = try References.r("estimatr_reference.R", "lin", [
+                "y": units.map { $0.values["hours_worked"]! }, "z": units.map { $0.values["arm"] == f[2] ? "1" : "0" },
+                "x1": units.map { $0.values["age"]! }, "x2": units.map { $0.values["has_partial_work"]! },
+            ])
+            #expect(r.count == 6 && f[7...12].compactMap(Double.init).count == 6)
+            for (mine, theirs) in zip(f[7...12].compactMap(Double.init), r) {
+                #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(f[2]): \(mine) vs \(theirs)")
+            }
+        }
         let power = try await cli.runAsync("power", Fixtures.protocolsFolder.appendingPathComponent("vaste-klantmanager.yaml").path, "--icc", "0.05",
                                            "--cluster-size", "20", "--baseline-rate", "0.3")
         #expect(power.status == 0 && power.stdout.contains("design effect 1.95") && power.stdout.contains("vast"), "\(power.stderr)")

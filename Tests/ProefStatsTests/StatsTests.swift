@@ -68,9 +68,13 @@ func close(_ a: Double, _ b: Double, relative: Double = 1e-8) -> Bool {
         let params = r["params"] as! [Double], cov = r["cov"] as! [[Double]]
         for j in 0..<4 {
             #expect(close(fit.coefficients[j], params[j]))
-            for k in 0..<4 { #expect(close(fit.hc2[j, k], cov[j][k]), "cov \(j),\(k)") }
+            for k in 0..<4 { #expect(close(try fit.hc2()[j, k], cov[j][k]), "cov \(j),\(k)") }
         }
         #expect(throws: LeastSquares.Failure.self) { try LeastSquares(x: Matrix(rows: 3, columns: 2, values: [1, 1, 1, 1, 1, 1]), y: [1, 2, 3]) }
+        // A column only the first client has: that client's leverage is 1, where statsmodels' HC2 divides by zero.
+        let alone = try LeastSquares(x: Matrix(rows: 5, columns: 2, values: [1, 1, 1, 0, 1, 0, 1, 0, 1, 0]), y: [3, 1, 2, 4, 3])
+        #expect(abs(alone.leverages[0] - 1) < 1e-12)
+        #expect(throws: LeastSquares.Failure.leverageOne) { try alone.hc2() }
     }
 
     @Test("Holm adjustment equals statsmodels")

@@ -15,6 +15,7 @@ struct AnalyseCommand: AsyncParsableCommand {
     @Option(name: .customLong("wave-column"), help: "The wave column (ignored when absent).") var waveColumn = "wave"
     @Option(name: .customLong("stratum-column"), help: "Strata, for --method blocked.") var stratumColumn = "stratum"
     @Option(name: .customLong("cluster-column"), help: "Clusters, for --method cr2.") var clusterColumn = "cluster"
+    @Option(name: .customLong("received-column"), help: "The arm actually received, for complier effects (used where filled in).") var receivedColumn = "received"
     @Option(help: "Covariate columns for --method lin, comma separated.") var covariates: String?
     @Option(help: "difference-in-means, blocked, lin or cr2.") var method: EffectMethod = .differenceInMeans
     @Option(help: "Significance level.") var alpha = 0.05
@@ -28,19 +29,26 @@ struct AnalyseCommand: AsyncParsableCommand {
         columns.wave = waveColumn
         columns.stratum = stratumColumn
         columns.cluster = clusterColumn
+        columns.received = receivedColumn
         columns.covariates = covariates.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        var rows = try FileAnalysis.run(try CSVTable(parsing: try readFile(file)), columns: columns, method: method, alpha: alpha)
+        var (rows, skipped) = try FileAnalysis.run(try CSVTable(parsing: try readFile(file)), columns: columns, method: method, alpha: alpha)
         if holm {
             let adjusted = Multiplicity.holm(rows.map(\.estimate.pValue))
             for i in rows.indices { rows[i].pAdjusted = adjusted[i] }
         }
-        if rows.isEmpty { throw CLIFailure("no arm has two or more measured clients beside two in '\(control)'") }
+        if rows.isEmpty {
+            throw CLIFailure(skipped.isEmpty ? "no arm has two or more measured clients beside two in '\(control)'"
+                                             : "nothing could be estimated: " + skipped.joined(separator: "; "))
+        }
         if csv {
-            print("outcome,wave,arm,control,estimator,n_arm,n_control,estimate,std_error,df,p_value,ci_lower,ci_upper,p_adjusted")
+            print("outcome,wave,arm,control,estimator,n_arm,n_control,estimate,std_error,df,p_value,ci_lower,ci_upper,p_adjusted," + EffectTables.extraHeader)
             for r in rows {
                 let e = r.estimate
-                print("\(r.outcome),\(r.wave),\(r.arm),\(r.control),\(r.estimator),\(r.nArm),\(r.nControl),\(e.estimate),\(e.stdError),\(e.df),\(e.pValue),\(e.ciLower),\(e.ciUpper),\(r.pAdjusted.map { "\($0)" } ?? "")")
+                print(([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(e.estimate)", "\(e.stdError)",
+                        "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)", r.pAdjusted.map { "\($0)" } ?? ""] + EffectTables.extraFields(r))
+                      .joined(separator: ","))
             }
+            for line in skipped { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
             return
         }
         var t = Table("OUTCOME", "WAVE", "ARM", "N", "EFFECT", "\(Int(((1 - alpha) * 100).rounded()))% CI", "DF", "P", holm ? "P (HOLM)" : "")
@@ -50,7 +58,9 @@ struct AnalyseCommand: AsyncParsableCommand {
                   String(format: "%.4f … %.4f", e.ciLower, e.ciUpper), String(format: "%.1f", e.df), String(format: "%.4f", e.pValue),
                   r.pAdjusted.map { String(format: "%.4f", $0) } ?? "")
         }
-        print(t.rendered)
+        var lines = [t.rendered] + EffectTables.riskRatiosAndCompliers(rows, level: Int(((1 - alpha) * 100).rounded()))
+        if !skipped.isEmpty { lines += ["", "not estimated:"] + skipped.map { "  " + $0 } }
+        print(lines.joined(separator: "\n"))
     }
 }
 

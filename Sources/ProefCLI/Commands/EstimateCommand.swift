@@ -20,14 +20,12 @@ struct EstimateCommand: AsyncParsableCommand {
         let report = try await global.client().estimates(trialID: trial, method: method, outcome: outcome, wave: wave, randomisationDraws: randomisationDraws)
         if csv {
             print("outcome,wave,arm,control,estimator,n_arm,n_control,mean_arm,mean_control,estimate,std_error,statistic,df,p_value,ci_lower,ci_upper,"
-                  + "p_adjusted,p_randomisation,risk_ratio,risk_ratio_lower,risk_ratio_upper,risk_ratio_p,complier_effect,complier_lower,complier_upper,complier_p")
-            func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
+                  + "p_adjusted,p_randomisation," + EffectTables.extraHeader)
             for r in report.rows {
-                let e = r.estimate, rr = r.riskRatio, c = r.cace
-                print([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(r.meanArm)", "\(r.meanControl)",
-                       "\(e.estimate)", "\(e.stdError)", "\(e.statistic)", "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)",
-                       text(r.pAdjusted), text(r.pRandomisation), text(rr?.ratio), text(rr?.ciLower), text(rr?.ciUpper), text(rr?.pValue),
-                       text(c?.estimate), text(c?.ciLower), text(c?.ciUpper), text(c?.pValue)].joined(separator: ","))
+                let e = r.estimate
+                print(([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(r.meanArm)", "\(r.meanControl)",
+                        "\(e.estimate)", "\(e.stdError)", "\(e.statistic)", "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)",
+                        r.pAdjusted.map { "\($0)" } ?? "", r.pRandomisation.map { "\($0)" } ?? ""] + EffectTables.extraFields(r)).joined(separator: ","))
             }
             return
         }
@@ -41,26 +39,7 @@ struct EstimateCommand: AsyncParsableCommand {
                       r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", r.pRandomisation.map { String(format: "%.4f", $0) } ?? "")
             }
             var lines = [report.rows.isEmpty ? "no outcome has enough measurements yet" : t.rendered]
-            let ratios = report.rows.filter { $0.riskRatio != nil }
-            if !ratios.isEmpty {
-                var r = Table("OUTCOME", "MONTH", "ARM", "RISK RATIO", "\(level)% CI", "P")
-                for row in ratios {
-                    let rr = row.riskRatio!
-                    r.add(row.outcome, String(row.wave), row.arm, String(format: "%.3f", rr.ratio), String(format: "%.3f … %.3f", rr.ciLower, rr.ciUpper),
-                          String(format: "%.4f", rr.pValue))
-                }
-                lines += ["", "risk ratios of the binary outcomes (interval on the log scale)", r.rendered]
-            }
-            let compliers = report.rows.filter { $0.cace != nil }
-            if !compliers.isEmpty {
-                var c = Table("OUTCOME", "MONTH", "ARM", "COMPLIER EFFECT", "\(level)% CI", "P")
-                for row in compliers {
-                    let e = row.cace!
-                    c.add(row.outcome, String(row.wave), row.arm, String(format: "%+.3f", e.estimate), String(format: "%.3f … %.3f", e.ciLower, e.ciUpper),
-                          String(format: "%.4f", e.pValue))
-                }
-                lines += ["", "complier average causal effects (2SLS, HC2): the effect of receiving the arm, for clients who take it when assigned to it", c.rendered]
-            }
+            lines += EffectTables.riskRatiosAndCompliers(report.rows, level: level)
             lines.append("")
             let c = report.checks
             lines.append("arms: " + c.armCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
