@@ -5,6 +5,7 @@
 //   proef-bench bundle N DIR            writes a closed trial's audit bundle with N enrolments
 //   proef-bench stats N                 the standard analysis on N clients × 4 waves (synthetic data)
 //   proef-bench ri N DRAWS              randomisation inference: DRAWS re-allocations of N clients
+//   proef-bench cr2 N                   CR2 with Satterthwaite df on N clients, with its peak memory
 //   proef-bench dataset N DIR           a database (DIR/export.sqlite, key DIR/proef.key) with N clients
 //                                      and a paid_work measurement at each of their 5 waves
 import Foundation
@@ -281,6 +282,24 @@ func statsBenchmark(clients n: Int, csvPath: String?) throws {
     print(String(format: "standard analysis of %d clients x 4 waves: %.1f s, peak memory %.0f MB", n, total, peakMemoryMB()))
 }
 
+/// CR2 with Satterthwaite df alone, in a fresh process, so the peak memory is CR2's (with its data).
+func clusterRobustBenchmark(clients n: Int) throws {
+    var rng = SplitMix64(seed: 4)
+    var x = Matrix(rows: n, columns: 3), y = [Double](), clusters = [String]()
+    y.reserveCapacity(n)
+    clusters.reserveCapacity(n)
+    for i in 0..<n {
+        let cluster = i % 2000, treated = cluster % 2 == 0, cov = Double.random(in: 0...10, using: &rng)
+        x[i, 0] = 1; x[i, 1] = treated ? 1 : 0; x[i, 2] = cov
+        y.append(2 + (treated ? 0.3 : 0) + 0.1 * cov + Double.random(in: -2...2, using: &rng))
+        clusters.append("km\(cluster)")
+    }
+    let before = peakMemoryMB(), start = Date()
+    let e = try ClusterRobust(x: x, y: y, clusters: clusters).estimate(1)
+    print(String(format: "CR2 + Satterthwaite df, %d clients in 2,000 clusters, 3 regressors: %.2f s, peak memory %.0f MB (%.0f MB before the fit), df %.1f",
+                 n, Date().timeIntervalSince(start), peakMemoryMB(), before, e.df))
+}
+
 func randomisationBenchmark(clients n: Int, draws: Int) async throws {
     var p = try ProtocolParser.decode(utrechtText)
     p.arms = [TrialProtocol.Arm(id: "control", name: "C", description: nil, weight: 1, control: true),
@@ -309,6 +328,8 @@ func randomisationBenchmark(clients n: Int, draws: Int) async throws {
 switch arguments[1] {
 case "stats":
     try statsBenchmark(clients: n, csvPath: arguments.count > 3 ? arguments[3] : nil)
+case "cr2":
+    try clusterRobustBenchmark(clients: n)
 case "ri":
     try await randomisationBenchmark(clients: n, draws: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
 case "enrol":
