@@ -5,6 +5,7 @@ on stdin, writes one JSON answer on stdout. Requests:
   {"kind": "hc2", "y": [...], "x": [[...], ...]}       OLS with HC2 (statsmodels cov_type="HC2")
   {"kind": "holm", "p": [...]}                         statsmodels multipletests(method="holm")
   {"kind": "srm", "counts": [...], "weights": [...]}  SciPy chisquare against counts expected from the weights
+  {"kind": "exact_clusters", "y": [...], "z": [...], "clusters": [...]}  exact randomisation p of a two-arm cluster design
 """
 import json
 import sys
@@ -53,6 +54,21 @@ def main() -> int:
         observed = stat({i for i, zi in enumerate(z) if zi})
         choices = [list(combinations(m, sum(z[i] for i in m))) for m in members.values()]
         all_stats = [stat({i for part in pick for i in part}) for pick in product(*choices)]
+        out = {"observed": observed, "p": sum(abs(s) >= abs(observed) - 1e-12 for s in all_stats) / len(all_stats),
+               "assignments": len(all_stats)}
+    elif kind == "exact_clusters":
+        # Simple randomisation of whole clusters between two equally weighted arms: all 2^C
+        # assignments of the clusters are equally likely. A client whose y is null is
+        # allocated but not measured; an arm without measured clients makes the statistic 0.
+        from itertools import product
+        y, z, cl = req["y"], req["z"], req["clusters"]
+        names = sorted(set(cl))
+        def stat(treated_clusters):
+            t = [v for v, c in zip(y, cl) if v is not None and c in treated_clusters]
+            c0 = [v for v, c in zip(y, cl) if v is not None and c not in treated_clusters]
+            return sum(t) / len(t) - sum(c0) / len(c0) if t and c0 else 0.0
+        observed = stat({c for c, zi in zip(cl, z) if zi})
+        all_stats = [stat({n for n, bit in zip(names, bits) if bit}) for bits in product([0, 1], repeat=len(names))]
         out = {"observed": observed, "p": sum(abs(s) >= abs(observed) - 1e-12 for s in all_stats) / len(all_stats),
                "assignments": len(all_stats)}
     elif kind == "power":

@@ -71,6 +71,39 @@ import Testing
         let tolerance = 4 * (exact * (1 - exact) / Double(draws)).squareRoot() + 2.0 / Double(draws)
         #expect(abs(result.pValue - exact) <= tolerance, "simulated \(result.pValue), exact \(exact)")
     }
+
+    @Test("a cluster design re-randomises whole clusters: the simulated p-value matches exact enumeration of all 2^10 cluster assignments")
+    func clusters() async throws {
+        var p = try ProtocolParser.decode(Fixtures.protocolText(Fixtures.cluster))
+        p.arms = [TrialProtocol.Arm(id: "control", name: "C", description: nil, weight: 1, control: true),
+                  TrialProtocol.Arm(id: "treated", name: "T", description: nil, weight: 1, control: false)]
+        p.design = TrialProtocol.Design(type: .cluster, blockSizes: [], strata: [], factors: [], randomElement: nil, clusterUnit: .caseworker)
+        let engine = AllocationEngine(trialID: "ri", protocol: p, seed: [UInt8](repeating: 9, count: 32))
+        var state = AllocationState(sequence: 1)
+        // 30 clients of 10 caseworkers in an uneven order, caseloads of 1 to 6; two clients unmeasured.
+        var rng = SplitMix64(seed: 21)
+        let caseworker = (0..<30).map { k in k < 10 ? k : Int(pow(Double.random(in: 0..<1, using: &rng), 1.5) * 10) }
+        var enrolments: [Enrolment] = [], ys: [Double?] = []
+        for (k, c) in caseworker.enumerated() {
+            let arm = engine.allocate(AllocationInput(municipality: "GM0014", factors: [:], cluster: "km\(c)"), state: &state).arm
+            enrolments.append(Enrolment(trialID: "ri", number: k + 1, pseudonym: "p\(k)", logPseudonym: "l\(k)", municipality: "GM0014",
+                                        enrolledAt: Date(), enrolledOn: CalendarDate("2027-01-15")!, enrolledBy: "km", sequence: 1, arm: arm,
+                                        factors: [:], cluster: "km\(c)", covariates: [:], logIndex: k + 1))
+            ys.append(k == 4 || k == 17 ? nil : Double(c % 3) + Double.random(in: 0...4, using: &rng) + (arm == "treated" ? 1 : 0))
+        }
+        var outcomes: [Int: Double] = [:]
+        for (k, y) in ys.enumerated() { if let y { outcomes[k + 1] = y } }
+        let draws = 20_000
+        let result = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+                                                      draws: draws, seed: 79)
+        let r = try runReference(["kind": "exact_clusters", "y": ys.map { $0 as Any? ?? NSNull() }, "clusters": enrolments.map { $0.cluster! },
+                                  "z": enrolments.map { $0.arm == "treated" ? 1 : 0 }])
+        let exact = r["p"] as! Double
+        #expect(r["assignments"] as? Int == 1_024)
+        #expect(abs(result.observed - (r["observed"] as! Double)) < 1e-12)
+        let tolerance = 4 * (exact * (1 - exact) / Double(draws)).squareRoot() + 2.0 / Double(draws)
+        #expect(abs(result.pValue - exact) <= tolerance, "simulated \(result.pValue), exact \(exact)")
+    }
 }
 
 /// Scripts/reference/stats_reference.py with one JSON request.
