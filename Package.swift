@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto"], path: "Tests/ProefTestSupport"),
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
         .testTarget(name: "ProefStatsTests", dependencies: ["ProefStats", "ProefTestSupport"]),
-        .testTarget(name: "ProefAnalysisTests", dependencies: ["ProefAnalysis", "ProefStats", "ProefTestSupport"]),
+        .testTarget(name: "ProefAnalysisTests", dependencies: ["ProefAnalysis", "ProefStats", "ProefDatasets", "ProefTestSupport"]),
         .testTarget(name: "ProefCoreTests", dependencies: ["ProefCore", "ProefTestSupport"]),
         .testTarget(name: "ProefStoreTests", dependencies: ["ProefStore", "ProefTestSupport"]),
         .testTarget(name: "ProefDatasetsTests", dependencies: ["ProefDatasets", "ProefStore", "ProefTestSupport"]),

@@ -112,6 +112,22 @@ public struct SurvivalRow: Sendable, Codable, Equatable {
     public var pAdjusted: Double?
 }
 
+extension SurvivalRow {
+    /// Kaplan–Meier per arm, the log-rank test and the Cox model of one arm against control,
+    /// from each client's arm, days to event or censoring, and whether it was an event.
+    public init(outcome: String, arm: String, control: String, arms: [String], days: [Double], events: [Bool], strata: [String]?,
+                clusters: [String]?, alpha: Double) throws {
+        let km = try KaplanMeier(times: days, events: events, groups: arms, alpha: alpha)
+        let logRank = try LogRank(times: days, events: events, groups: arms, strata: strata)
+        let x = Matrix(rows: arms.count, columns: 1, values: arms.map { $0 == arm ? 1 : 0 })
+        let cox = try CoxPH(times: days, events: events, covariates: x, strata: strata, clusters: clusters)
+        let interval = cox.hazardRatioInterval(0, alpha: alpha)
+        self.init(outcome: outcome, arm: arm, control: control, n: arms.count, events: events.filter { $0 }.count,
+                  hazardRatio: cox.hazardRatios[0], ciLower: interval.lower, ciUpper: interval.upper, pValue: cox.robustPValues[0],
+                  logRankChiSquare: logRank.statistic, logRankP: logRank.pValue, curves: km.curves)
+    }
+}
+
 extension EffectRow {
     /// A row with the group sizes and means taken from the data the estimate was made on.
     init(outcome id: String, wave: Int, arm: String, control: String, method: EffectMethod, outcome y: [Double], treated z: [Bool], estimate: Estimate) {
@@ -303,20 +319,12 @@ public enum EffectAnalysis {
         let units = valid.filter { ($0.arm == arm || $0.arm == control) && latest[$0.number] != nil }
         guard units.contains(where: { $0.arm == arm }), units.contains(where: { $0.arm == control }),
               units.contains(where: { latest[$0.number]?.value == 1 }) else { return nil }
-        let times = units.map { Double(latest[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) }
-        let events = units.map { latest[$0.number]!.value == 1 }
-        let groups = units.map(\.arm)
-        let strata: [String]? = p.design.strata.isEmpty ? nil : units.map(\.stratumLabel)
-        let km = try KaplanMeier(times: times, events: events, groups: groups, alpha: p.analysis.alpha)
-        let logRank = try LogRank(times: times, events: events, groups: groups, strata: strata)
-        let x = Matrix(rows: units.count, columns: 1, values: units.map { $0.arm == arm ? 1 : 0 })
         // In a cluster design the clients of one cluster share their arm, so the robust error is clustered as randomised.
-        let clusters = p.design.type == .cluster ? units.map { $0.cluster ?? "#\($0.number)" } : nil
-        let cox = try CoxPH(times: times, events: events, covariates: x, strata: strata, clusters: clusters)
-        let interval = cox.hazardRatioInterval(0, alpha: p.analysis.alpha)
-        return SurvivalRow(outcome: o.id, arm: arm, control: control, n: units.count, events: events.filter { $0 }.count,
-                           hazardRatio: cox.hazardRatios[0], ciLower: interval.lower, ciUpper: interval.upper, pValue: cox.robustPValues[0],
-                           logRankChiSquare: logRank.statistic, logRankP: logRank.pValue, curves: km.curves)
+        return try SurvivalRow(outcome: o.id, arm: arm, control: control, arms: units.map(\.arm),
+                               days: units.map { Double(latest[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) },
+                               events: units.map { latest[$0.number]!.value == 1 },
+                               strata: p.design.strata.isEmpty ? nil : units.map(\.stratumLabel),
+                               clusters: p.design.type == .cluster ? units.map { $0.cluster ?? "#\($0.number)" } : nil, alpha: p.analysis.alpha)
     }
 
     static func defaultMethod(_ p: TrialProtocol) -> EffectMethod {

@@ -13,6 +13,8 @@ public enum FileAnalysis {
         public var cluster = "cluster"
         /// The arm actually received, for complier effects (used when the file has it and it is filled in).
         public var received = "received"
+        /// Identifies a client across the rows of a long file, for the latest status of a time to event.
+        public var client = "pseudonym"
         public var covariates: [String] = []
 
         public init(outcome: String) { self.outcome = outcome }
@@ -21,17 +23,34 @@ public enum FileAnalysis {
         var normalised: Columns {
             func n(_ s: String) -> String { s.trimmingCharacters(in: .whitespaces).lowercased() }
             var c = self
-            (c.outcome, c.arm, c.wave, c.stratum, c.cluster, c.received) = (n(outcome), n(arm), wave.map(n), n(stratum), n(cluster), n(received))
+            (c.outcome, c.arm, c.wave, c.stratum, c.cluster, c.received, c.client) =
+                (n(outcome), n(arm), wave.map(n), n(stratum), n(cluster), n(received), n(client))
             c.covariates = covariates.map(n)
             return c
         }
     }
 
-    /// One row per arm (and wave, when the file has a wave column) against the control, and
-    /// the comparisons that could not be estimated, with the reason.
-    public static func run(_ table: CSVTable, columns: Columns, method: EffectMethod, alpha: Double = 0.05) throws
-        -> (rows: [EffectRow], skipped: [String]) {
+    /// What a file gives: effect rows, or survival rows for a time to event, and what could not be estimated, with the reason.
+    public struct Result: Sendable {
+        public var rows: [EffectRow] = []
+        public var survival: [SurvivalRow] = []
+        public var skipped: [String] = []
+    }
+
+    /// One row per arm (and wave, when the file has a wave column) against the control. An
+    /// outcome written as `event`/`censored` with a `<outcome>_days` column is a time to event,
+    /// analysed as `proef estimate` does it.
+    public static func run(_ table: CSVTable, columns: Columns, method: EffectMethod, alpha: Double = 0.05) throws -> Result {
         let c = columns.normalised
+        let statuses = table.rows.compactMap { $0.values[c.outcome] }.filter { !$0.isEmpty }
+        if !statuses.isEmpty, statuses.allSatisfy({ ["event", "censored"].contains($0.lowercased()) }) {
+            return try survival(table, columns: c, method: method, alpha: alpha)
+        }
+        let (rows, skipped) = try effects(table, columns: c, method: method, alpha: alpha)
+        return Result(rows: rows, skipped: skipped)
+    }
+
+    static func effects(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double) throws -> (rows: [EffectRow], skipped: [String]) {
         for name in [c.outcome, c.arm] + c.covariates + (method == .blocked ? [c.stratum] : []) + (method == .cr2 ? [c.cluster] : [])
             where !table.header.contains(name) {
             throw ProefError.invalid("column", "the file has no column '\(name)' (it has: \(table.header.joined(separator: ", ")))")
@@ -84,6 +103,55 @@ public enum FileAnalysis {
             }
         }
         return (rows, skipped)
+    }
+
+    /// Each arm against control from every client's latest status (the highest wave with a
+    /// value, in a long file): Kaplan–Meier, log-rank and Cox, stratified by the stratum column
+    /// when it has more than one value, clustered with `--method cr2`.
+    static func survival(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double) throws -> Result {
+        let days = c.outcome + "_days"
+        for name in [days, c.arm] where !table.header.contains(name) {
+            throw ProefError.invalid("column", "the file has no column '\(name)' (it has: \(table.header.joined(separator: ", ")))")
+        }
+        let waveColumn = c.wave.flatMap { table.header.contains($0) ? $0 : nil }
+        if waveColumn != nil, !table.header.contains(c.client) {
+            throw ProefError.invalid("column", "a long file needs the column '\(c.client)' to find each client's latest status")
+        }
+        var latest: [String: (wave: Int, row: CSVTable.Row)] = [:]
+        for r in table.rows where !(r.values[c.outcome] ?? "").isEmpty && r.values["invalid"].map({ $0 != "yes" && $0 != "1" }) ?? true {
+            let wave = waveColumn.flatMap { Int(r.values[$0] ?? "") } ?? 0
+            let key = waveColumn == nil ? "line \(r.line)" : r.values[c.client] ?? ""
+            if let known = latest[key], known.wave >= wave { continue }
+            latest[key] = (wave, r)
+        }
+        let clients = latest.values.map(\.row).sorted { $0.line < $1.line }
+        guard clients.contains(where: { $0.values[c.arm] == c.control }) else {
+            throw ProefError.invalid("control", "no client with a status has '\(c.control)' in column '\(c.arm)'")
+        }
+        var result = Result()
+        for arm in Array(Set(clients.compactMap { $0.values[c.arm] }.filter { !$0.isEmpty && $0 != c.control })).sorted() {
+            let units = clients.filter { $0.values[c.arm] == arm || $0.values[c.arm] == c.control }
+            let times = try units.map { u -> Double in
+                guard let d = Double(u.values[days] ?? "") else { throw ProefError.invalid("line \(u.line)", "'\(days)' is not a number of days") }
+                return d
+            }
+            let events = units.map { $0.values[c.outcome]?.lowercased() == "event" }
+            guard events.contains(true) else {
+                result.skipped.append("\(c.outcome), \(arm): no events yet in these two arms")
+                continue
+            }
+            let strata = units.map { $0.values[c.stratum] ?? "" }
+            do {
+                result.survival.append(try SurvivalRow(
+                    outcome: c.outcome, arm: arm, control: c.control, arms: units.map { $0.values[c.arm]! }, days: times, events: events,
+                    strata: Set(strata).count > 1 ? strata : nil,
+                    clusters: method == .cr2 ? units.map { u in (u.values[c.cluster] ?? "").isEmpty ? "#\(u.line)" : u.values[c.cluster]! } : nil,
+                    alpha: alpha))
+            } catch {
+                result.skipped.append("\(c.outcome), \(arm): \(error)")
+            }
+        }
+        return result
     }
 
     /// Covariate columns as `proef estimate` builds them: numbers as they are; a column with

@@ -1,5 +1,6 @@
 import Foundation
 import ProefAnalysis
+import ProefDatasets
 import ProefCore
 import ProefStats
 import ProefTestSupport
@@ -282,6 +283,24 @@ func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             let logRank = try survivalReference("logrank", columns.filter { $0.key != "x1" })
             #expect(abs(row.logRankChiSquare - logRank[0]) <= 1e-6 * logRank[0] && abs(row.logRankP - logRank[2]) <= 1e-6 * max(logRank[2], 1e-12))
             #expect(row.curves.map(\.group).sorted() == [row.arm, "control"].sorted())
+        }
+        // The export, analysed as a file (long and wide), gives the same survival rows.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-survival-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (format, column) in [(DatasetFormat.csv, "exit_benefit"), (.csvWide, "exit_benefit_m12")] {
+            let path = folder.appendingPathComponent("\(format.rawValue).csv").path
+            _ = try await DatasetExporter(registry: t.registry).export(as: .localOperator, trialID: Fixtures.utrecht, format: format, to: path)
+            let file = try FileAnalysis.run(try CSVTable(parsing: String(contentsOfFile: path, encoding: .utf8)), columns: .init(outcome: column),
+                                            method: .blocked)
+            #expect(file.survival.count == report.survival.count && file.rows.isEmpty, "\(format): \(file.skipped)")
+            for theirs in report.survival {
+                let mine = try #require(file.survival.first { $0.arm == theirs.arm })
+                #expect(mine.n == theirs.n && mine.events == theirs.events)
+                for (a, b) in [(mine.hazardRatio, theirs.hazardRatio), (mine.pValue, theirs.pValue), (mine.logRankP, theirs.logRankP)] {
+                    #expect(abs(a - b) <= 1e-12 * max(abs(a), abs(b)), "\(format) \(mine.arm): \(a) vs \(b)")
+                }
+            }
         }
         // exit_benefit is primary: its Cox p-values are Holm-adjusted with paid_work's 12 follow-up tests, not yet measured (p = 1).
         let holm = try runReference(["kind": "holm", "p": report.survival.map(\.pValue) + Array(repeating: 1.0, count: 12)])["adjusted"] as! [Double]

@@ -6,7 +6,7 @@ import ProefStats
 
 struct AnalyseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "analyse", abstract: "Run the estimators on a CSV in Proef's export format (long or wide), offline.")
+        commandName: "analyse", abstract: "Run the estimators on a CSV in Proef's export format (long or wide), offline; event/censored outcomes get survival analyses.")
 
     @Argument(help: "The CSV file.") var file: String
     @Option(help: "The outcome column.") var outcome: String
@@ -31,7 +31,13 @@ struct AnalyseCommand: AsyncParsableCommand {
         columns.cluster = clusterColumn
         columns.received = receivedColumn
         columns.covariates = covariates.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        var (rows, skipped) = try FileAnalysis.run(try CSVTable(parsing: try readFile(file)), columns: columns, method: method, alpha: alpha)
+        let result = try FileAnalysis.run(try CSVTable(parsing: try readFile(file)), columns: columns, method: method, alpha: alpha)
+        var rows = result.rows
+        let skipped = result.skipped
+        if !result.survival.isEmpty {
+            printSurvival(result.survival, skipped: skipped)
+            return
+        }
         if holm {
             let adjusted = Multiplicity.holm(rows.map(\.estimate.pValue))
             for i in rows.indices { rows[i].pAdjusted = adjusted[i] }
@@ -61,6 +67,22 @@ struct AnalyseCommand: AsyncParsableCommand {
         var lines = [t.rendered] + EffectTables.riskRatiosAndCompliers(rows, level: Int(((1 - alpha) * 100).rounded()))
         if !skipped.isEmpty { lines += ["", "not estimated:"] + skipped.map { "  " + $0 } }
         print(lines.joined(separator: "\n"))
+    }
+}
+
+extension AnalyseCommand {
+    func printSurvival(_ rows: [SurvivalRow], skipped: [String]) {
+        if csv {
+            print("outcome,arm,control,n,events,hazard_ratio,ci_lower,ci_upper,p_value,log_rank_chi_square,log_rank_p")
+            for r in rows {
+                print([r.outcome, r.arm, r.control, String(r.n), String(r.events), "\(r.hazardRatio)", "\(r.ciLower)", "\(r.ciUpper)", "\(r.pValue)",
+                       "\(r.logRankChiSquare)", "\(r.logRankP)"].joined(separator: ","))
+            }
+            for line in skipped { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
+            return
+        }
+        let table = EffectTables.survival(rows, level: Int(((1 - alpha) * 100).rounded()), multiplicity: "none")
+        print(([table] + (skipped.isEmpty ? [] : ["", "not estimated:"] + skipped.map { "  " + $0 })).joined(separator: "\n"))
     }
 }
 

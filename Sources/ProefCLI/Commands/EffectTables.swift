@@ -27,6 +27,18 @@ enum EffectTables {
         return lines
     }
 
+    /// Hazard ratios with their robust intervals and p-values (adjusted too, unless
+    /// `multiplicity` is "none"), and the log-rank p-values.
+    static func survival(_ rows: [SurvivalRow], level: Int, multiplicity: String) -> String {
+        var t = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "\(level)% CI", "P (ROBUST)",
+                      multiplicity == "none" ? "" : "P (\(multiplicity))", "LOG-RANK P")
+        for r in rows {
+            t.add(r.outcome, r.arm, String(r.n), String(r.events), String(format: "%.3f", r.hazardRatio), String(format: "%.3f … %.3f", r.ciLower, r.ciUpper),
+                  String(format: "%.4f", r.pValue), r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", String(format: "%.4f", r.logRankP))
+        }
+        return t.rendered
+    }
+
     /// The CSV columns after the estimate's own: the risk ratio and the complier effect, blank where absent.
     static let extraHeader = "risk_ratio,risk_ratio_lower,risk_ratio_upper,risk_ratio_p,complier_effect,complier_lower,complier_upper,complier_p"
 

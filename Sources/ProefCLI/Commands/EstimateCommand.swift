@@ -51,15 +51,7 @@ struct EstimateCommand: AsyncParsableCommand {
                                     most.arm, most.outcome, most.wave))
             }
             if !report.survival.isEmpty {
-                var s = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "\(level)% CI", "P (ROBUST)",
-                              report.multiplicity == "none" ? "" : "P (\(report.multiplicity))", "LOG-RANK P")
-                for r in report.survival {
-                    s.add(r.outcome, r.arm, String(r.n), String(r.events), String(format: "%.3f", r.hazardRatio),
-                          String(format: "%.3f … %.3f", r.ciLower, r.ciUpper), String(format: "%.4f", r.pValue),
-                          r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", String(format: "%.4f", r.logRankP))
-                }
-                lines.append("")
-                lines.append(s.rendered)
+                lines += ["", EffectTables.survival(report.survival, level: level, multiplicity: report.multiplicity)]
             }
             if !report.skipped.isEmpty { lines += ["", "not estimated:"] + report.skipped.map { "  " + $0 } }
             return lines.joined(separator: "\n")
