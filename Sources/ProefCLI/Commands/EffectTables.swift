@@ -5,26 +5,22 @@ enum EffectTables {
     /// Risk ratios of binary outcomes and complier average causal effects, each a titled table
     /// after a blank line, when any row has them.
     static func riskRatiosAndCompliers(_ rows: [EffectRow], level: Int) -> [String] {
-        var lines: [String] = []
-        let ratios = rows.compactMap { row in row.riskRatio.map { (row, $0) } }
-        if !ratios.isEmpty {
-            var t = Table("OUTCOME", "MONTH", "ARM", "RISK RATIO", "\(level)% CI", "P")
-            for (row, rr) in ratios {
-                t.add(row.outcome, String(row.wave), row.arm, String(format: "%.3f", rr.ratio), String(format: "%.3f … %.3f", rr.ciLower, rr.ciUpper),
-                      String(format: "%.4f", rr.pValue))
-            }
-            lines += ["", "risk ratios of the binary outcomes (interval on the log scale)", t.rendered]
+        let ratios = rows.compactMap { row in row.riskRatio.map { (row, $0.ratio, $0.ciLower, $0.ciUpper, $0.pValue) } }
+        let compliers = rows.compactMap { row in row.cace.map { (row, $0.estimate, $0.ciLower, $0.ciUpper, $0.pValue) } }
+        return intervals("risk ratios of the binary outcomes (interval on the log scale)", "RISK RATIO", "%.3f", ratios, level: level)
+            + intervals("complier average causal effects (2SLS, HC2): the effect of receiving the arm, for clients who take it when assigned to it",
+                        "COMPLIER EFFECT", "%+.3f", compliers, level: level)
+    }
+
+    /// A blank line, a title and a table of one number per row with its interval and p-value; nothing without rows.
+    private static func intervals(_ title: String, _ column: String, _ format: String,
+                                  _ entries: [(EffectRow, Double, Double, Double, Double)], level: Int) -> [String] {
+        guard !entries.isEmpty else { return [] }
+        var t = Table("OUTCOME", "MONTH", "ARM", column, "\(level)% CI", "P")
+        for (row, value, lower, upper, p) in entries {
+            t.add(row.outcome, String(row.wave), row.arm, String(format: format, value), String(format: "%.3f … %.3f", lower, upper), String(format: "%.4f", p))
         }
-        let compliers = rows.compactMap { row in row.cace.map { (row, $0) } }
-        if !compliers.isEmpty {
-            var t = Table("OUTCOME", "MONTH", "ARM", "COMPLIER EFFECT", "\(level)% CI", "P")
-            for (row, e) in compliers {
-                t.add(row.outcome, String(row.wave), row.arm, String(format: "%+.3f", e.estimate), String(format: "%.3f … %.3f", e.ciLower, e.ciUpper),
-                      String(format: "%.4f", e.pValue))
-            }
-            lines += ["", "complier average causal effects (2SLS, HC2): the effect of receiving the arm, for clients who take it when assigned to it", t.rendered]
-        }
-        return lines
+        return ["", title, t.rendered]
     }
 
     /// Hazard ratios with their robust intervals and p-values (adjusted too, unless
