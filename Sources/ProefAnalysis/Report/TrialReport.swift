@@ -175,7 +175,7 @@ public struct TrialReport: Sendable {
         var survival = ""
         for r in effects.survival {
             survival += "<tr><td>\(e(r.outcome))</td><td>\(e(r.arm))</td><td>\(r.n)</td><td>\(r.events)</td><td>\(fmt(r.hazardRatio))</td>"
-            survival += "<td>\(fmt(r.ciLower)) … \(fmt(r.ciUpper))</td><td>\(String(format: "%.4f", r.pValue))</td><td>\(String(format: "%.4f", r.logRankP))</td></tr>\n"
+            survival += "<td>\(fmt(r.ciLower)) … \(fmt(r.ciUpper))</td><td>\(p(r.pValue))</td><td>\(p(r.pAdjusted))</td><td>\(p(r.logRankP))</td></tr>\n"
         }
         let checks = effects.checks
         let balance = checks.balance.map { "<tr><td>\(e($0.covariate))</td><td>\(e($0.arm))</td><td>\(fmt($0.standardisedMeanDifference))</td></tr>" }
@@ -194,7 +194,7 @@ public struct TrialReport: Sendable {
         <h2>Effects</h2>
         <table>\(head)
         \(rows)</table>
-        \(survival.isEmpty ? "" : "<h2>Time to event</h2><table><tr><th>outcome</th><th>arm</th><th>n</th><th>events</th><th>hazard ratio</th><th>interval</th><th>p (robust)</th><th>log-rank p</th></tr>\n\(survival)</table>")
+        \(survival.isEmpty ? "" : "<h2>Time to event</h2><table><tr><th>outcome</th><th>arm</th><th>n</th><th>events</th><th>hazard ratio</th><th>interval</th><th>p (robust)</th><th>p adjusted</th><th>log-rank p</th></tr>\n\(survival)</table>")
         <h2>Checks</h2>
         <p>Arms: \(checks.armCounts.sorted { $0.key < $1.key }.map { "\(e($0.key)) \($0.value)" }.joined(separator: ", ")).
         Sample ratio mismatch: chi-square \(fmt(checks.sampleRatioChiSquare)), p = \(String(format: "%.3f", checks.sampleRatioP)).</p>
