@@ -5,7 +5,7 @@
 //   proef-bench bundle N DIR            writes a closed trial's audit bundle with N enrolments
 //   proef-bench stats N                 the standard analysis on N clients × 4 waves (synthetic data)
 //   proef-bench ri N DRAWS              randomisation inference: DRAWS re-allocations of N clients
-//   proef-bench cr2 N                   CR2 with Satterthwaite df on N clients, with its peak memory
+//   proef-bench cr2 N CLUSTERS          CR2 with Satterthwaite df on N clients, with its peak memory
 //   proef-bench dataset N DIR           a database (DIR/export.sqlite, key DIR/proef.key) with N clients
 //                                      and a paid_work measurement at each of their 5 waves
 import Foundation
@@ -283,21 +283,21 @@ func statsBenchmark(clients n: Int, csvPath: String?) throws {
 }
 
 /// CR2 with Satterthwaite df alone, in a fresh process, so the peak memory is CR2's (with its data).
-func clusterRobustBenchmark(clients n: Int) throws {
+func clusterRobustBenchmark(clients n: Int, clusters k: Int) throws {
     var rng = SplitMix64(seed: 4)
     var x = Matrix(rows: n, columns: 3), y = [Double](), clusters = [String]()
     y.reserveCapacity(n)
     clusters.reserveCapacity(n)
     for i in 0..<n {
-        let cluster = i % 2000, treated = cluster % 2 == 0, cov = Double.random(in: 0...10, using: &rng)
+        let cluster = i % k, treated = cluster % 2 == 0, cov = Double.random(in: 0...10, using: &rng)
         x[i, 0] = 1; x[i, 1] = treated ? 1 : 0; x[i, 2] = cov
         y.append(2 + (treated ? 0.3 : 0) + 0.1 * cov + Double.random(in: -2...2, using: &rng))
         clusters.append("km\(cluster)")
     }
     let before = peakMemoryMB(), start = Date()
     let e = try ClusterRobust(x: x, y: y, clusters: clusters).estimate(1)
-    print(String(format: "CR2 + Satterthwaite df, %d clients in 2,000 clusters, 3 regressors: %.2f s, peak memory %.0f MB (%.0f MB before the fit), df %.1f",
-                 n, Date().timeIntervalSince(start), peakMemoryMB(), before, e.df))
+    print(String(format: "proef CR2 + Satterthwaite df, %d clients in %d clusters, 3 regressors: %.2f s, peak memory %.0f MB (%.0f MB before the fit), df %.1f",
+                 n, k, Date().timeIntervalSince(start), peakMemoryMB(), before, e.df))
 }
 
 func randomisationBenchmark(clients n: Int, draws: Int) async throws {
@@ -329,7 +329,7 @@ switch arguments[1] {
 case "stats":
     try statsBenchmark(clients: n, csvPath: arguments.count > 3 ? arguments[3] : nil)
 case "cr2":
-    try clusterRobustBenchmark(clients: n)
+    try clusterRobustBenchmark(clients: n, clusters: arguments.count > 3 ? Int(arguments[3]) ?? 2000 : 2000)
 case "ri":
     try await randomisationBenchmark(clients: n, draws: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
 case "enrol":
