@@ -168,6 +168,18 @@ extension EffectMethod {
     /// only by the method that uses them.
     func estimate(outcome y: [Double], treated z: [Bool], blocks: @autoclosure () -> [String], covariates: @autoclosure () throws -> [[Double]],
                   clusters: @autoclosure () -> [String], alpha: Double) throws -> Estimate {
+        let e = try unchecked(outcome: y, treated: z, blocks: blocks(), covariates: covariates(), clusters: clusters(), alpha: alpha)
+        // Without a standard error there is no interval or p-value to give, only NaN.
+        guard e.stdError > 0, e.stdError.isFinite else { throw NoStandardError() }
+        return e
+    }
+
+    struct NoStandardError: Error, CustomStringConvertible {
+        var description: String { "the outcome does not vary enough among these clients to give a standard error" }
+    }
+
+    private func unchecked(outcome y: [Double], treated z: [Bool], blocks: @autoclosure () -> [String], covariates: @autoclosure () throws -> [[Double]],
+                           clusters: @autoclosure () -> [String], alpha: Double) throws -> Estimate {
         switch self {
         case .differenceInMeans: return try DifferenceInMeans.hc2(outcome: y, treated: z, alpha: alpha)
         case .blocked: return try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: blocks(), alpha: alpha)
