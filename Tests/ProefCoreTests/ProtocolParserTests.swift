@@ -122,6 +122,7 @@ func parseIssues(_ text: String) -> [ProtocolIssue] {
         ("missing required field", "title: Test trial\n", "", "title", "is required", nil),
         ("weight zero", "    weight: 1\n    control: true", "    weight: 0\n    control: true", "arms[0].weight", "positive whole number", 16),
         ("weight negative", "    name: Extra guidance\n    weight: 1", "    name: Extra guidance\n    weight: -2", "arms[1].weight", "positive whole number", 20),
+        ("weight too large", "    name: Extra guidance\n    weight: 1", "    name: Extra guidance\n    weight: 200", "arms[1].weight", "at most 100", 20),
         ("duplicate arm id", "  - id: treatment", "  - id: control", "arms[1].id", "duplicate arm id 'control'", 18),
         ("no control arm", "    control: true", "    control: false", "arms", "exactly one arm", nil),
         ("one arm only", "  - id: treatment\n    name: Extra guidance\n    weight: 1\n", "", "arms", "at least two arms", nil),

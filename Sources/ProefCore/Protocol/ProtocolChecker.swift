@@ -62,10 +62,13 @@ struct ProtocolChecker {
 
     private mutating func checkArms() {
         if p.arms.count < 2 { report("arms", "a trial needs at least two arms, found \(p.arms.count)") }
+        if p.arms.count > 20 { report("arms", "a trial has at most 20 arms, found \(p.arms.count)") }
         for (i, arm) in p.arms.enumerated() {
             if !Identifier.isSlug(arm.id) { report("arms[\(i)].id", "'\(arm.id)' is not a valid id: use lower-case letters, digits and '-'") }
             if p.arms[..<i].contains(where: { $0.id == arm.id }) { report("arms[\(i)].id", "duplicate arm id '\(arm.id)'") }
             if arm.weight <= 0 { report("arms[\(i)].weight", "allocation weight must be a positive whole number, not \(arm.weight)") }
+            // Weights are ratios such as 2:1:1; blocks hold a multiple of their sum, so they stay small.
+            if arm.weight > 100 { report("arms[\(i)].weight", "allocation weight must be at most 100, not \(arm.weight); write 2:1 rather than 200:100") }
         }
         let controls = p.arms.filter(\.control).count
         if controls != 1 && p.arms.count >= 2 { report("arms", "exactly one arm must be marked 'control: true', found \(controls)") }
