@@ -5,6 +5,7 @@ on stdin, writes one JSON answer on stdout. Requests:
   {"kind": "hc2", "y": [...], "x": [[...], ...]}       OLS with HC2 (statsmodels cov_type="HC2")
   {"kind": "holm", "p": [...]}                         statsmodels multipletests(method="holm")
   {"kind": "srm", "counts": [...], "weights": [...]}  SciPy chisquare against counts expected from the weights
+                                                       (or "expected": [...] counts given directly)
   {"kind": "exact_clusters", "y": [...], "z": [...], "clusters": [...]}  exact randomisation p of a two-arm cluster design
 """
 import json
@@ -82,8 +83,8 @@ def main() -> int:
                "h": [float(proportion_effectsize(p1, p0)) for p1, p0 in req["proportions"]]}
     elif kind == "srm":
         from scipy.stats import chisquare
-        counts, weights = req["counts"], req["weights"]
-        expected = [sum(counts) * w / sum(weights) for w in weights]
+        counts = req["counts"]
+        expected = req.get("expected") or [sum(counts) * w / sum(req["weights"]) for w in req["weights"]]
         r = chisquare(counts, f_exp=expected)
         out = {"statistic": float(r.statistic), "p": float(r.pvalue)}
     elif kind == "holm":

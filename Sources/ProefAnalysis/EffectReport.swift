@@ -202,8 +202,10 @@ public enum EffectMethod: String, Sendable, Codable, CaseIterable {
 /// Intention-to-treat effect estimates from a trial's data: every valid enrolment by its
 /// assigned arm, each arm against the control, per outcome (not time to event) and wave.
 public enum EffectAnalysis {
+    /// `sequenceProtocols`: the protocol that allocated each sequence, when an amendment changed
+    /// the allocation (the sample-ratio check then expects each sequence's own weights).
     public static func run(protocol p: TrialProtocol, version: Int, trialID: String, enrolments: [Enrolment], outcomes: [OutcomeMeasurement],
-                           method: EffectMethod?, outcome: String?, wave: Int?) throws -> EffectReport {
+                           method: EffectMethod?, outcome: String?, wave: Int?, sequenceProtocols: [Int: TrialProtocol] = [:]) throws -> EffectReport {
         guard let control = p.controlArm else { throw ProefError.invalid("arms", "the protocol has no control arm") }
         let valid = enrolments.filter(\.isValid)
         var value: [String: Double] = [:]
@@ -295,7 +297,7 @@ public enum EffectAnalysis {
         rows = rows.filter { wanted($0.outcome, $0.wave) }
         survival = survival.filter { row in outcome.map { $0 == row.outcome } ?? true }
         return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity.rawValue,
-                            rows: rows, checks: checks(p, valid, value), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
+                            rows: rows, checks: checks(p, valid, value, sequenceProtocols), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
     }
 
     static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: [String: Double], _ control: String) -> [ForestRow] {
@@ -384,12 +386,17 @@ public enum EffectAnalysis {
         }
     }
 
-    static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: [String: Double]) -> DesignChecks {
-        // After an amendment that changed the weights, only the current sequence was allocated by them.
-        let sequence = valid.map(\.sequence).max() ?? 1
+    static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: [String: Double], _ sequenceProtocols: [Int: TrialProtocol]) -> DesignChecks {
         let counts = p.arms.map { arm in valid.filter { $0.arm == arm.id }.count }
-        let srm = Balance.sampleRatioMismatch(counts: p.arms.map { arm in valid.filter { $0.arm == arm.id && $0.sequence == sequence }.count },
-                                              weights: p.arms.map(\.weight))
+        // Each sequence's clients are expected in its own protocol's ratio; arms it lacks expect none.
+        let arms = p.arms.map(\.id) + Set(sequenceProtocols.values.flatMap { $0.arms.map(\.id) }).subtracting(p.arms.map(\.id)).sorted()
+        var expected = [Double](repeating: 0, count: arms.count)
+        for (sequence, clients) in Dictionary(grouping: valid, by: \.sequence) {
+            let allocating = sequenceProtocols[sequence] ?? p
+            let total = Double(allocating.arms.reduce(0) { $0 + $1.weight })
+            for arm in allocating.arms { if let i = arms.firstIndex(of: arm.id) { expected[i] += Double(clients.count) * Double(arm.weight) / total } }
+        }
+        let srm = Balance.sampleRatioMismatch(counts: arms.map { arm in valid.filter { $0.arm == arm }.count }, expected: expected)
         var balance: [DesignChecks.BalanceRow] = []
         let control = p.controlArm?.id ?? ""
         for c in p.covariates where c.type == .integer || c.type == .number || c.type == .boolean {

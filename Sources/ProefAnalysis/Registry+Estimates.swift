@@ -8,37 +8,61 @@ extension Registry {
                           randomisationDraws: Int? = nil) async throws -> EffectReport {
         let trial = try await trial(as: p, id: trialID)
         if p != .localOperator { try await authorize(p, .readEstimates, Scope(trial: trial)) }
-        let version = try await version(as: p, trialID: trialID, number: trial.currentVersion)
+        let versions = try await versions(as: p, trialID: trialID)
+        guard let version = versions.first(where: { $0.number == trial.currentVersion }) else {
+            throw ProefError.notFound("version", "\(trialID) v\(trial.currentVersion)")
+        }
         if let outcome, !version.protocol.outcomes.contains(where: { $0.id == outcome }) {
             throw ProefError.invalid("outcome", "'\(outcome)' is not an outcome of this protocol")
         }
         if let d = randomisationDraws, d < 0 || d > 1_000_000 { throw ProefError.invalid("randomisation_draws", "must lie between 0 and 1,000,000") }
         let enrolments = try await store.enrolments(trialID: trialID)
         let outcomes = try await store.latestOutcomes(trialID: trialID)
+        let sequenceProtocols = Self.sequenceProtocols(versions)
         var report = try EffectAnalysis.run(protocol: version.protocol, version: version.number, trialID: trialID, enrolments: enrolments,
-                                            outcomes: outcomes, method: method, outcome: outcome, wave: wave)
+                                            outcomes: outcomes, method: method, outcome: outcome, wave: wave, sequenceProtocols: sequenceProtocols)
         let draws = randomisationDraws ?? (version.protocol.analysis.randomisationInference ? 2_000 : 0)
         guard draws > 0 else { return report }
         // An amendment that changed the arms, weights or design started a new allocation
         // sequence under another protocol; re-running today's protocol over all would not be
         // the procedure the clients went through.
-        if Set(enrolments.map(\.sequence)).count > 1 {
+        let sequences = Set(enrolments.map(\.sequence))
+        if sequences.count > 1 {
             report.skipped.append("randomisation inference: the allocation changed by amendment during enrolment (sequences "
-                + Set(enrolments.map(\.sequence)).sorted().map(String.init).joined(separator: ", ") + "), so no single procedure can be re-run")
+                + sequences.sorted().map(String.init).joined(separator: ", ") + "), so no single procedure can be re-run")
             return report
         }
+        // Everyone was allocated in one sequence, by the protocol of its time (an amendment since may have changed it).
+        let allocating = sequences.first.flatMap { sequenceProtocols[$0] } ?? version.protocol
         let valid = Set(enrolments.filter(\.isValid).map(\.number))
         for i in report.rows.indices {
             let row = report.rows[i]
+            guard allocating.arms.contains(where: { $0.id == row.arm }) else { continue }
             var y: [Int: Double] = [:]
             for m in outcomes where m.outcome == row.outcome && m.wave == row.wave { if let v = m.value { y[m.enrolment] = v } }
             // Every enrolment is re-allocated (invalid ones too: they took part in the sequence); only valid ones are measured.
             let measured = y.filter { valid.contains($0.key) }
-            let ri = await RandomisationInference.run(protocol: version.protocol, trialID: trialID, enrolments: enrolments, outcomes: measured,
+            let ri = await RandomisationInference.run(protocol: allocating, trialID: trialID, enrolments: enrolments, outcomes: measured,
                                                       arm: row.arm, draws: draws, seed: Self.inferenceSeed(row))
             report.rows[i].pRandomisation = ri.pValue
         }
         return report
+    }
+
+    /// The protocol that allocated each sequence: from the version current at lock (the first
+    /// frozen one), a new sequence with every version that changed arms, weights or design, as
+    /// `amend` starts them.
+    static func sequenceProtocols(_ versions: [ProtocolVersion]) -> [Int: TrialProtocol] {
+        var out: [Int: TrialProtocol] = [:]
+        var sequence = 0
+        var previous: TrialProtocol?
+        for v in versions.sorted(by: { $0.number < $1.number }) where v.frozenAt != nil {
+            if previous.map({ !AllocationEngine.sameAllocation($0, v.protocol) }) ?? true { sequence += 1 }
+            // Later versions within a sequence allocate alike, so the latest one stands for it.
+            out[sequence] = v.protocol
+            previous = v.protocol
+        }
+        return out
     }
 
     /// FNV-1a of the row's outcome, wave and arm: the same row gets the same re-allocations

@@ -63,10 +63,14 @@ public enum Balance {
     /// with its p-value on k − 1 degrees of freedom.
     public static func sampleRatioMismatch(counts: [Int], weights: [Int]) -> (statistic: Double, pValue: Double) {
         let n = Double(counts.reduce(0, +)), w = Double(weights.reduce(0, +))
-        let stat = zip(counts, weights).reduce(0.0) { acc, cw in
-            let expected = n * Double(cw.1) / w
-            return acc + (Double(cw.0) - expected) * (Double(cw.0) - expected) / expected
-        }
-        return (stat, ChiSquare.survival(stat, df: Double(counts.count - 1)))
+        return sampleRatioMismatch(counts: counts, expected: weights.map { n * Double($0) / w })
+    }
+
+    /// The same against expected counts, e.g. summed over allocation sequences with different
+    /// weights; cells that cannot be expected (0) are left out of the test and its df.
+    public static func sampleRatioMismatch(counts: [Int], expected: [Double]) -> (statistic: Double, pValue: Double) {
+        let cells = zip(counts, expected).filter { $0.1 > 0 }
+        let stat = cells.reduce(0.0) { acc, c in acc + (Double(c.0) - c.1) * (Double(c.0) - c.1) / c.1 }
+        return (stat, ChiSquare.survival(stat, df: Double(cells.count - 1)))
     }
 }

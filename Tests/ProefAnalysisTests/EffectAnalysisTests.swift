@@ -156,19 +156,34 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         }
     }
 
-    @Test("randomisation inference is left out, saying why, once an amendment changed the allocation during enrolment")
+    @Test("after an amendment that changes the weights: the sample-ratio check expects each sequence's own weights, inference re-runs the old procedure until someone is enrolled under the new one, then is left out saying why")
     func randomisationAfterReallocation() async throws {
         let t = try await Self.trial()
         let before = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "hours_worked", wave: 6, randomisationDraws: 200)
         #expect(!before.rows.isEmpty && before.rows.allSatisfy { $0.pRandomisation != nil })
-        let smaller = Self.trialText.replacingOccurrences(of: "block_sizes: [4, 8]", with: "block_sizes: [4]")
-        #expect(smaller != Self.trialText)
-        _ = try await t.registry.amend(as: Fixtures.pm, trialID: Fixtures.utrecht, protocolText: smaller, reason: "smaller blocks")
-        _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, EnrolmentRequest(
-            bsn: Fixtures.bsn(241), municipality: nil, covariates: Fixtures.utrechtClient(age: 30, partialWork: false), consent: true))
+        // Control twice as likely from now on: 2:1:1:1, in blocks of 5 and 10.
+        let reweighted = Self.trialText.replacingOccurrences(of: "block_sizes: [4, 8]", with: "block_sizes: [5, 10]")
+            .replacingOccurrences(of: "    weight: 1\n    control: true", with: "    weight: 2\n    control: true")
+        #expect(reweighted.contains("weight: 2") && reweighted.contains("[5, 10]"))
+        _ = try await t.registry.amend(as: Fixtures.pm, trialID: Fixtures.utrecht, protocolText: reweighted, reason: "more controls")
+        let amended = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "hours_worked", wave: 6, randomisationDraws: 200)
+        #expect(amended.checks.sampleRatioChiSquare == before.checks.sampleRatioChiSquare, "everyone was allocated 1:1:1:1")
+        #expect(amended.rows.map(\.pRandomisation) == before.rows.map(\.pRandomisation), "the 1:1:1:1 procedure is the one re-run")
+        for n in 241...260 {
+            _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, EnrolmentRequest(
+                bsn: Fixtures.bsn(n), municipality: nil, covariates: Fixtures.utrechtClient(age: 30, partialWork: n % 2 == 0), consent: true))
+        }
         let after = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, outcome: "hours_worked", wave: 6, randomisationDraws: 200)
         #expect(after.rows.count == before.rows.count && after.rows.allSatisfy { $0.pRandomisation == nil })
         #expect(after.skipped.contains { $0.hasPrefix("randomisation inference:") && $0.contains("sequences 1, 2") }, "\(after.skipped)")
+        // Expected counts: 240 clients at 1/4 each, 20 at 2/5 for control and 1/5 for the others; SciPy's chisquare on them.
+        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        let arms = ["control", "vrijstelling", "extra-begeleiding", "bijverdienen"]
+        let counts = arms.map { arm in enrolments.filter { $0.arm == arm }.count }
+        let expected = arms.map { 240.0 / 4 + 20.0 * ($0 == "control" ? 2 : 1) / 5 }
+        let scipy = try runReference(["kind": "srm", "counts": counts, "expected": expected])
+        #expect(abs(after.checks.sampleRatioChiSquare - (scipy["statistic"] as! Double)) <= 1e-12 * max(1, after.checks.sampleRatioChiSquare))
+        #expect(abs(after.checks.sampleRatioP - (scipy["p"] as! Double)) <= 1e-10)
     }
 
     @Test("estimates are for the granted statistician and the trial's programme manager only")

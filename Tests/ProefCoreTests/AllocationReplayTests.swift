@@ -49,6 +49,20 @@ final class ReplayDraws: AllocationRandomness, @unchecked Sendable {
         }
     }
 
+    @Test("weights that would overflow minimisation's scaled counts are refused by the protocol check; other designs take them")
+    func largeWeights() throws {
+        let primes = [("a", 97), ("b", 89), ("c", 83), ("d", 79)]  // least common multiple 56,606,581
+        #expect {
+            _ = try makeProtocol(arms: primes, design: "  type: minimisation\n  factors: [gender]\n  random_element: 0.8")
+        } throws: { "\($0)".contains("least common multiple is at most 1,000,000") }
+        let simple = try makeProtocol(arms: primes, design: "  type: simple")
+        let replay = AllocationReplay(protocol: simple, inputs: Array(repeating: AllocationInput(municipality: "GM0344", factors: [:], cluster: nil), count: 2_000))
+        var random = ReplayRandomness(seed: 1)
+        var arms = [Int8](repeating: -1, count: 2_000)
+        arms.withUnsafeMutableBufferPointer { replay.run(&random, into: $0) }
+        #expect(Set(arms) == [0, 1, 2, 3])
+    }
+
     @Test("replay draws are exactly uniform: powers of two from the bit pool and other ranges by rejection (chi-square)")
     func uniformDraws() {
         var random = ReplayRandomness(seed: 11)

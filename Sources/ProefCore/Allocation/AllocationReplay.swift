@@ -53,7 +53,8 @@ public struct AllocationReplay: Sendable {
         } else {
             (levelRowOf, levelRows) = ([], 0)
         }
-        let lcm = weights.reduce(1) { a, b in a / gcd(a, b) * b }
+        // Only minimisation compares scaled counts (and the protocol checker bounds the multiple there).
+        let lcm = p.design.type == .minimisation ? weights.reduce(1) { a, b in a / gcd(a, b) * b } : 1
         scale = weights.map { lcm / $0 }
         randomElement = Int((p.design.randomElement ?? 1) * 1_000_000 + 0.5)
     }

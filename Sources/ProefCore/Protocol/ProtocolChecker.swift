@@ -148,6 +148,10 @@ struct ProtocolChecker {
         }
         if d.type == .minimisation {
             if d.factors.isEmpty { report("design.factors", "minimisation needs at least one factor") }
+            // Counts are compared scaled by the least common multiple of the arm weights, which must stay small.
+            var lcm = 1
+            for w in p.arms.map(\.weight) where w > 0 && w <= 100 && lcm <= 1_000_000 { lcm = lcm / gcd(lcm, w) * w }
+            if lcm > 1_000_000 { report("arms", "minimisation needs arm weights whose least common multiple is at most 1,000,000") }
             if let pr = d.randomElement {
                 // At 1 the next arm is predictable (no concealment); at or below 1/arms it favours imbalance.
                 let floor = 1.0 / Double(max(p.arms.count, 2))
@@ -163,7 +167,7 @@ struct ProtocolChecker {
         }
         for (i, factor) in d.factors.enumerated() {
             checkFactor(factor.name, path: "design.factors[\(i)]", role: "factor")
-            if factor.weight <= 0 { report("design.factors[\(i)].weight", "factor weight must be positive, not \(factor.weight)") }
+            if factor.weight <= 0 || factor.weight > 100 { report("design.factors[\(i)].weight", "factor weight must lie between 1 and 100, not \(factor.weight)") }
             if d.factors[..<i].contains(where: { $0.name == factor.name }) { report("design.factors[\(i)]", "'\(factor.name)' is listed twice") }
         }
         if d.type == .cluster && d.clusterUnit == nil { report("design.cluster_unit", "a cluster design names its unit: caseworker, team or municipality") }
