@@ -229,7 +229,7 @@ public enum EffectAnalysis {
                 for arm in p.arms where arm.id != control.id {
                     var units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && value["\($0.number)/\(o.id)/\(w)"] != nil }
                     if method == .blocked {
-                        let (kept, left) = estimableStrata(units, arm: arm.id)
+                        let (kept, left) = estimableStrata(units, stratum: \.stratumLabel) { $0.arm == arm.id }
                         if !left.isEmpty, wanted(o.id, w) {
                             skipped.append("\(o.id) month \(w), \(arm.id): the blocked estimate leaves out strata without enough measured clients in both arms: "
                                            + left.joined(separator: ", "))
@@ -361,14 +361,14 @@ public enum EffectAnalysis {
     /// The clients of the strata the blocked estimator can use, and the labels of the others.
     /// When every stratum was randomised as a pair, complete pairs are kept (a pair missing one
     /// outcome has no contrast); otherwise strata with two or more measured clients in each arm.
-    static func estimableStrata(_ units: [Enrolment], arm: String) -> (kept: [Enrolment], left: [String]) {
-        let strata = Dictionary(grouping: units, by: \.stratumLabel)
-        let counts = strata.mapValues { members in (members.filter { $0.arm == arm }.count, members.filter { $0.arm != arm }.count) }
+    static func estimableStrata<Client>(_ units: [Client], stratum: (Client) -> String, inArm: (Client) -> Bool) -> (kept: [Client], left: [String]) {
+        let strata = Dictionary(grouping: units, by: stratum)
+        let counts = strata.mapValues { members in (members.filter(inArm).count, members.filter { !inArm($0) }.count) }
         let pairs = counts.values.allSatisfy { $0.0 <= 1 && $0.1 <= 1 }
         let usable = counts.filter { pairs ? ($0.value == (1, 1)) : ($0.value.0 >= 2 && $0.value.1 >= 2) }
         // Without a single usable stratum the estimator's own error says why.
         guard !usable.isEmpty else { return (units, []) }
-        return (units.filter { usable[$0.stratumLabel] != nil }, counts.keys.filter { usable[$0] == nil }.sorted())
+        return (units.filter { usable[stratum($0)] != nil }, counts.keys.filter { usable[$0] == nil }.sorted())
     }
 
     /// The clients' covariates as regression columns (a row per client): a categorical one as

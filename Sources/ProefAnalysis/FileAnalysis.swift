@@ -64,10 +64,19 @@ public enum FileAnalysis {
         var rows: [EffectRow] = [], skipped: [String] = []
         for w in waves {
             for arm in arms {
-                let units = table.rows.filter { r in
+                var units = table.rows.filter { r in
                     (r.values[c.arm] == arm || r.values[c.arm] == c.control) && value(r.values[c.outcome]) != nil
                         && (waveColumn.map { Int(r.values[$0] ?? "") == w } ?? true)
                         && r.values["invalid"].map { $0 != "yes" && $0 != "1" } ?? true
+                }
+                if method == .blocked {
+                    // As `proef estimate` does: strata without two measured clients per arm are left out, and named.
+                    let (kept, left) = EffectAnalysis.estimableStrata(units, stratum: { $0.values[c.stratum] ?? "" }) { $0.values[c.arm] == arm }
+                    if !left.isEmpty {
+                        skipped.append("\(c.outcome) wave \(w), \(arm): the blocked estimate leaves out strata without enough measured clients in both arms: "
+                                       + left.joined(separator: ", "))
+                    }
+                    units = kept
                 }
                 let y = units.compactMap { value($0.values[c.outcome]) }
                 let z = units.map { $0.values[c.arm] == arm }
@@ -107,7 +116,8 @@ public enum FileAnalysis {
 
     /// Each arm against control from every client's latest status (the highest wave with a
     /// value, in a long file): Kaplan–Meier, log-rank and Cox, stratified by the stratum column
-    /// when it has more than one value, clustered with `--method cr2`.
+    /// with `--method blocked` (as `proef estimate` does for a stratified design), clustered
+    /// with `--method cr2`.
     static func survival(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double) throws -> Result {
         let days = c.outcome + "_days"
         for name in [days, c.arm] where !table.header.contains(name) {
@@ -144,7 +154,7 @@ public enum FileAnalysis {
             do {
                 result.survival.append(try SurvivalRow(
                     outcome: c.outcome, arm: arm, control: c.control, arms: units.map { $0.values[c.arm]! }, days: times, events: events,
-                    strata: Set(strata).count > 1 ? strata : nil,
+                    strata: method == .blocked && Set(strata).count > 1 ? strata : nil,
                     clusters: method == .cr2 ? units.map { u in (u.values[c.cluster] ?? "").isEmpty ? "#\(u.line)" : u.values[c.cluster]! } : nil,
                     alpha: alpha))
             } catch {

@@ -154,6 +154,14 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
             #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(mine) vs \(theirs)")
         }
+        // proef analyse leaves out the same stratum and gives the same estimate.
+        let csv = "arm,stratum,hours_worked\n" + measured.map { e in
+            "\(e.arm),\(e.stratumLabel),\(Double((e.number * 37) % 23) + (e.arm == arm ? 2 : 0))\n"
+        }.joined()
+        let file = try FileAnalysis.run(try CSVTable(parsing: csv), columns: .init(outcome: "hours_worked"), method: .blocked)
+        let fileRow = try #require(file.rows.first { $0.arm == arm }, "\(file.skipped)")
+        #expect(fileRow.estimate == row.estimate)
+        #expect(file.skipped.contains { $0.contains("\(arm): the blocked estimate leaves out strata") && $0.contains("has_partial_work=true") })
     }
 
     @Test("after an amendment that changes the weights: the sample-ratio check expects each sequence's own weights, inference re-runs the old procedure until someone is enrolled under the new one, then is left out saying why")

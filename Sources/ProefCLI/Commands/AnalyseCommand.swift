@@ -19,7 +19,7 @@ struct AnalyseCommand: AsyncParsableCommand {
     @Option(help: "Covariate columns for --method lin, comma separated.") var covariates: String?
     @Option(help: "difference-in-means, blocked, lin or cr2.") var method: EffectMethod = .differenceInMeans
     @Option(help: "Significance level.") var alpha = 0.05
-    @Flag(help: "Holm-adjust the p-values over all rows.") var holm = false
+    @Flag(help: "Holm-adjust the p-values over all rows (or all hazard ratios).") var holm = false
     @Flag(help: "Print CSV.") var csv = false
 
     func run() async throws {
@@ -35,7 +35,12 @@ struct AnalyseCommand: AsyncParsableCommand {
         var rows = result.rows
         let skipped = result.skipped
         if !result.survival.isEmpty {
-            printSurvival(result.survival, skipped: skipped)
+            var survival = result.survival
+            if holm {
+                let adjusted = Multiplicity.holm(survival.map(\.pValue))
+                for i in survival.indices { survival[i].pAdjusted = adjusted[i] }
+            }
+            printSurvival(survival, skipped: skipped)
             return
         }
         if holm {
@@ -73,15 +78,15 @@ struct AnalyseCommand: AsyncParsableCommand {
 extension AnalyseCommand {
     func printSurvival(_ rows: [SurvivalRow], skipped: [String]) {
         if csv {
-            print("outcome,arm,control,n,events,hazard_ratio,ci_lower,ci_upper,p_value,log_rank_chi_square,log_rank_p")
+            print("outcome,arm,control,n,events,hazard_ratio,ci_lower,ci_upper,p_value,p_adjusted,log_rank_chi_square,log_rank_p")
             for r in rows {
                 print([r.outcome, r.arm, r.control, String(r.n), String(r.events), "\(r.hazardRatio)", "\(r.ciLower)", "\(r.ciUpper)", "\(r.pValue)",
-                       "\(r.logRankChiSquare)", "\(r.logRankP)"].joined(separator: ","))
+                       r.pAdjusted.map { "\($0)" } ?? "", "\(r.logRankChiSquare)", "\(r.logRankP)"].joined(separator: ","))
             }
             for line in skipped { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
             return
         }
-        let table = EffectTables.survival(rows, level: Int(((1 - alpha) * 100).rounded()), multiplicity: "none")
+        let table = EffectTables.survival(rows, level: Int(((1 - alpha) * 100).rounded()), multiplicity: holm ? "holm" : "none")
         print(([table] + (skipped.isEmpty ? [] : ["", "not estimated:"] + skipped.map { "  " + $0 })).joined(separator: "\n"))
     }
 }
