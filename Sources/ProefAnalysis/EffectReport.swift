@@ -213,6 +213,9 @@ public enum EffectAnalysis {
         if p.design.type == .cluster, let method, method != .cr2 {
             throw ProefError.invalid("method", "this trial randomised clusters, so it is analysed with cr2 (clustered as randomised), not \(method.rawValue)")
         }
+        if method == .lin, p.analysis.covariates.isEmpty {
+            throw ProefError.invalid("method", "lin adjusts for the analysis plan's covariates, and this protocol names none (analysis.covariates)")
+        }
         let method = method ?? defaultMethod(p)
         var rows: [EffectRow] = []
         var skipped: [String] = []

@@ -194,6 +194,15 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         #expect(abs(after.checks.sampleRatioP - (scipy["p"] as! Double)) <= 1e-10)
     }
 
+    @Test("Lin is refused for a plan without covariates, where it would silently be the difference in means")
+    func linWithoutCovariates() throws {
+        let plain = try ProtocolParser.decode(Fixtures.protocolText(Fixtures.utrecht))
+        #expect(plain.analysis.covariates.isEmpty)
+        #expect {
+            _ = try EffectAnalysis.run(protocol: plain, version: 1, trialID: Fixtures.utrecht, enrolments: [], outcomes: [], method: .lin, outcome: nil, wave: nil)
+        } throws: { ($0 as? ProefError)?.field == "method" }
+    }
+
     @Test("estimates are for the granted statistician and the trial's programme manager only")
     func access() async throws {
         let t = try await Self.trial()
