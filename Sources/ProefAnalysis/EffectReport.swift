@@ -391,15 +391,22 @@ public enum EffectAnalysis {
 
     static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: [String: Double], _ sequenceProtocols: [Int: TrialProtocol]) -> DesignChecks {
         let counts = p.arms.map { arm in valid.filter { $0.arm == arm.id }.count }
-        // Each sequence's clients are expected in its own protocol's ratio; arms it lacks expect none.
+        // What was drawn: clients, or in a cluster design each cluster once, by its first client
+        // (later members inherit its arm, in whatever sequence they join).
+        var drawn = valid.sorted { $0.number < $1.number }
+        if p.design.type == .cluster {
+            var seen = Set<String>()
+            drawn = drawn.filter { seen.insert($0.cluster ?? "#\($0.number)").inserted }
+        }
+        // Each sequence's draws are expected in its own protocol's ratio; arms it lacks expect none.
         let arms = p.arms.map(\.id) + Set(sequenceProtocols.values.flatMap { $0.arms.map(\.id) }).subtracting(p.arms.map(\.id)).sorted()
         var expected = [Double](repeating: 0, count: arms.count)
-        for (sequence, clients) in Dictionary(grouping: valid, by: \.sequence) {
+        for (sequence, units) in Dictionary(grouping: drawn, by: \.sequence) {
             let allocating = sequenceProtocols[sequence] ?? p
             let total = Double(allocating.arms.reduce(0) { $0 + $1.weight })
-            for arm in allocating.arms { if let i = arms.firstIndex(of: arm.id) { expected[i] += Double(clients.count) * Double(arm.weight) / total } }
+            for arm in allocating.arms { if let i = arms.firstIndex(of: arm.id) { expected[i] += Double(units.count) * Double(arm.weight) / total } }
         }
-        let srm = Balance.sampleRatioMismatch(counts: arms.map { arm in valid.filter { $0.arm == arm }.count }, expected: expected)
+        let srm = Balance.sampleRatioMismatch(counts: arms.map { arm in drawn.filter { $0.arm == arm }.count }, expected: expected)
         var balance: [DesignChecks.BalanceRow] = []
         let control = p.controlArm?.id ?? ""
         for c in p.covariates where c.type == .integer || c.type == .number || c.type == .boolean {

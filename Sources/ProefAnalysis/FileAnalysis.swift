@@ -61,8 +61,12 @@ public enum FileAnalysis {
         guard table.rows.contains(where: { $0.values[c.arm] == c.control }) else {
             throw ProefError.invalid("control", "no row has '\(c.control)' in column '\(c.arm)'")
         }
-        var rows: [EffectRow] = [], skipped: [String] = []
+        var rows: [EffectRow] = [], skipped: [String] = [], unmeasured: [Int] = []
         for w in waves {
+            guard table.rows.contains(where: { r in value(r.values[c.outcome]) != nil && (waveColumn.map { Int(r.values[$0] ?? "") == w } ?? true) }) else {
+                unmeasured.append(w)
+                continue
+            }
             for arm in arms {
                 var units = table.rows.filter { r in
                     (r.values[c.arm] == arm || r.values[c.arm] == c.control) && value(r.values[c.outcome]) != nil
@@ -111,13 +115,16 @@ public enum FileAnalysis {
                 rows.append(row)
             }
         }
+        if !unmeasured.isEmpty {
+            skipped.append("\(c.outcome): no values at wave\(unmeasured.count > 1 ? "s" : "") " + unmeasured.map(String.init).joined(separator: ", "))
+        }
         return (rows, skipped)
     }
 
     /// Each arm against control from every client's latest status (the highest wave with a
     /// value, in a long file): Kaplan–Meier, log-rank and Cox, stratified by the stratum column
-    /// with `--method blocked` (as `proef estimate` does for a stratified design), clustered
-    /// with `--method cr2`.
+    /// with `--method blocked` or `cr2` (as `proef estimate` does for a design with strata),
+    /// and clustered with `cr2`.
     static func survival(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double) throws -> Result {
         let days = c.outcome + "_days"
         for name in [days, c.arm] where !table.header.contains(name) {
@@ -154,7 +161,7 @@ public enum FileAnalysis {
             do {
                 result.survival.append(try SurvivalRow(
                     outcome: c.outcome, arm: arm, control: c.control, arms: units.map { $0.values[c.arm]! }, days: times, events: events,
-                    strata: method == .blocked && Set(strata).count > 1 ? strata : nil,
+                    strata: (method == .blocked || method == .cr2) && Set(strata).count > 1 ? strata : nil,
                     clusters: method == .cr2 ? units.map { u in (u.values[c.cluster] ?? "").isEmpty ? "#\(u.line)" : u.values[c.cluster]! } : nil,
                     alpha: alpha))
             } catch {

@@ -247,6 +247,14 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
             #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(mine) vs \(theirs)")
         }
+        // The sample-ratio check counts clusters, each by its first client, against 1:1 (SciPy's chisquare).
+        var firstOfCluster: [String: String] = [:]
+        for e in enrolments.sorted(by: { $0.number < $1.number }) where firstOfCluster[e.cluster!] == nil { firstOfCluster[e.cluster!] = e.arm }
+        let clusterCounts = ["vast", "roterend"].map { arm in firstOfCluster.values.filter { $0 == arm }.count }
+        #expect(clusterCounts.reduce(0, +) == 23)
+        let arms = try ProtocolParser.decode(Fixtures.protocolText(Fixtures.cluster)).arms.map(\.id)
+        let scipy = try runReference(["kind": "srm", "counts": arms.map { arm in firstOfCluster.values.filter { $0 == arm }.count }, "weights": arms.map { _ in 1 }])
+        #expect(abs(report.checks.sampleRatioChiSquare - (scipy["statistic"] as! Double)) <= 1e-12 * max(1, report.checks.sampleRatioChiSquare))
         // Risk ratios and complier effects would treat the clients of a caseworker as independent.
         #expect(row.riskRatio == nil && row.cace == nil)
         #expect(report.skipped.contains { $0.hasPrefix("risk ratios and complier effects: not given in a cluster design") })
