@@ -9,6 +9,13 @@ import Testing
 /// Runs Scripts/reference/estimatr_reference.R on columns y, z (and block, x1, x2, cl).
 func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] { try References.r("estimatr_reference.R", kind, columns) }
 
+/// Estimate, SE, df, p and interval against a reference's six numbers, to 1e-8 relative.
+func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], reference) {
+        #expect(mine == theirs || abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(label) \(mine) vs \(theirs)", sourceLocation: sourceLocation)
+    }
+}
+
 @Suite struct EffectAnalysisTests {
     /// 240 Utrecht clients over the strata, hours worked at month 6 for most of them.
     static let trialText = Fixtures.protocolText(Fixtures.utrecht)
@@ -62,10 +69,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             let r = try estimatrReference(kind, columns)
             #expect(r.count == 6)
             guard r.count == 6 else { continue }
-            let e = row.estimate
-            for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
-                #expect(mine == theirs || abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(row.arm) \(method): \(mine) vs \(theirs)")
-            }
+            expectMatches(row.estimate, r, "\(row.arm) \(method):")
         }
         if method == .differenceInMeans {
             #expect(report.rows.allSatisfy { ($0.pRandomisation ?? 0) > 0 && ($0.pRandomisation ?? 2) <= 1 })
@@ -150,10 +154,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             "z": units.map { $0.arm == arm ? "1" : "0" },
             "block": units.map(\.stratumLabel),
         ])
-        let e = row.estimate
-        for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
-            #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(mine) vs \(theirs)")
-        }
+        expectMatches(row.estimate, r)
         // proef analyse leaves out the same stratum and gives the same estimate.
         let csv = "arm,stratum,hours_worked\n" + measured.map { e in
             "\(e.arm),\(e.stratumLabel),\(Double((e.number * 37) % 23) + (e.arm == arm ? 2 : 0))\n"
@@ -243,10 +244,7 @@ func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> 
             "z": enrolments.map { $0.arm == "vast" ? "1" : "0" },
             "cl": enrolments.map { $0.cluster ?? "" },
         ])
-        let e = row.estimate
-        for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], r) {
-            #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(mine) vs \(theirs)")
-        }
+        expectMatches(row.estimate, r)
         // The sample-ratio check counts clusters, each by its first client, against 1:1 (SciPy's chisquare).
         var firstOfCluster: [String: String] = [:]
         for e in enrolments.sorted(by: { $0.number < $1.number }) where firstOfCluster[e.cluster!] == nil { firstOfCluster[e.cluster!] = e.arm }
