@@ -29,7 +29,7 @@ extension Registry {
         let planner = try outcomePlanner(p, trialID: trialID, inputs: [input])
         let (log, now) = (self.log, clock())
         return try await store.write { tx in
-            let plan = try planner.plan(input, line: 0, tx: tx, now: now)
+            let plan = try planner.plan(input, line: 0, tx: tx, protocol: try tx.currentVersion(of: tx.existingTrial(trialID)).protocol, now: now)
             if plan.action != .unchanged { try Self.apply([plan.measurement], trialID: trialID, log: log, tx: tx) }
             return RecordResult(action: plan.action, measurement: plan.measurement)
         }
@@ -62,9 +62,11 @@ extension Registry {
             var planned: [OutcomeMeasurement] = []
             var seen: [String: Int] = [:]
             var counts: [RecordAction: Int] = [:]
+            // The protocol once per import, from the same snapshot, not once per row.
+            let proto = try tx.currentVersion(of: tx.existingTrial(trialID)).protocol
             for (line, input) in parsed {
                 do {
-                    let plan = try planner.plan(input, line: line, tx: tx, now: now)
+                    let plan = try planner.plan(input, line: line, tx: tx, protocol: proto, now: now)
                     let key = "\(plan.measurement.enrolment)/\(plan.measurement.outcome)/\(plan.measurement.wave)"
                     if let earlier = seen[key] {
                         throw ProefError.invalid("wave", "the same client, outcome and wave is on line \(earlier) too")
@@ -164,7 +166,7 @@ struct OutcomePlanner: Sendable {
         var measurement: OutcomeMeasurement
     }
 
-    func plan(_ input: OutcomeInput, line: Int, tx: any TrialReader, now: Date) throws -> Plan {
+    func plan(_ input: OutcomeInput, line: Int, tx: any TrialReader, protocol proto: TrialProtocol, now: Date) throws -> Plan {
         let enrolment: Enrolment
         switch input.client {
         case let .enrolment(n):
@@ -180,10 +182,7 @@ struct OutcomePlanner: Sendable {
         if principal.role == .klantmanager && principal.municipality != enrolment.municipality {
             throw ProefError(.forbidden, field: "enrolment", "client #\(enrolment.number) is not of your municipality")
         }
-        let trial = try tx.existingTrial(trialID)
-        let proto = try tx.currentVersion(of: trial).protocol
-        let today = CalendarDate(now)
-        let checked = try OutcomeCheck.validate(input, protocol: proto, enrolledOn: enrolment.enrolledOn, today: today)
+        let checked = try OutcomeCheck.validate(input, protocol: proto, enrolledOn: enrolment.enrolledOn, today: CalendarDate(now))
         let source = input.source ?? checked.outcome.source.rawValue
         let history = try tx.outcomeVersions(trialID: trialID, enrolment: enrolment.number, outcome: checked.outcome.id, wave: input.wave)
         var m = OutcomeMeasurement(trialID: trialID, enrolment: enrolment.number, outcome: checked.outcome.id, wave: input.wave,
