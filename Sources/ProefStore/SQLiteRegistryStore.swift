@@ -82,13 +82,16 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
+    /// Each client's latest version of every outcome and wave, by client.
+    static let latestOutcomesSQL = """
+        SELECT o.* FROM outcome o WHERE o.trialID = ? AND o.version = (SELECT MAX(version) FROM outcome l
+          WHERE l.trialID = o.trialID AND l.enrolment = o.enrolment AND l.outcome = o.outcome AND l.wave = o.wave)
+        ORDER BY o.enrolment, o.outcome, o.wave
+        """
+
     public func latestOutcomes(trialID: String) async throws -> [OutcomeMeasurement] {
         try await writer.read { db in
-            try OutcomeRecord.fetchAll(db, sql: """
-                SELECT o.* FROM outcome o WHERE o.trialID = ? AND o.version = (SELECT MAX(version) FROM outcome l
-                  WHERE l.trialID = o.trialID AND l.enrolment = o.enrolment AND l.outcome = o.outcome AND l.wave = o.wave)
-                ORDER BY o.enrolment, o.outcome, o.wave
-                """, arguments: [trialID]).map { try $0.domain() }
+            try OutcomeRecord.fetchAll(db, sql: Self.latestOutcomesSQL, arguments: [trialID]).map { try $0.domain() }
         }
     }
 
@@ -102,11 +105,7 @@ public struct SQLiteRegistryStore: RegistryStore {
     public func forEachClient(trialID: String, _ body: @Sendable (Enrolment, [OutcomeMeasurement]) throws -> Void) async throws {
         try await writer.read { db in
             let enrolments = try EnrolmentRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchCursor(db)
-            let outcomes = try OutcomeRecord.fetchCursor(db, sql: """
-                SELECT o.* FROM outcome o WHERE o.trialID = ? AND o.version = (SELECT MAX(version) FROM outcome l
-                  WHERE l.trialID = o.trialID AND l.enrolment = o.enrolment AND l.outcome = o.outcome AND l.wave = o.wave)
-                ORDER BY o.enrolment
-                """, arguments: [trialID])
+            let outcomes = try OutcomeRecord.fetchCursor(db, sql: Self.latestOutcomesSQL, arguments: [trialID])
             var pending = try outcomes.next()
             while let record = try enrolments.next() {
                 let e = try record.domain()

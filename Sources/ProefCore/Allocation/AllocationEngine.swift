@@ -166,7 +166,7 @@ public struct AllocationEngine: Sendable {
     func minimise(_ input: AllocationInput, _ seq: Int, _ state: inout AllocationState) -> Int {
         let k = state.draws
         state.draws += 1
-        let lcm = arms.map(\.weight).reduce(1) { a, b in a / gcd(a, b) * b }
+        let lcm = leastCommonMultiple(arms.map(\.weight))
         var scores = [Int](repeating: 0, count: arms.count)
         for factor in design.factors {
             let level = input.factors[factor.name] ?? ""
@@ -204,3 +204,6 @@ public struct AllocationEngine: Sendable {
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+/// What minimisation scales arm counts by, so unequal weights compare as whole numbers.
+func leastCommonMultiple(_ weights: [Int]) -> Int { weights.reduce(1) { a, b in a / gcd(a, b) * b } }

@@ -39,15 +39,11 @@ public struct AllocationPRF: AllocationRandomness {
     /// A uniform integer in 0 ..< n: counters 0, 1, 2, … until a block falls below the largest
     /// multiple of n that fits in 64 bits; that block modulo n.
     public func uniform(_ n: Int, _ components: @autoclosure () -> [String]) -> Int {
-        uniform(n, components: components())
-    }
-
-    public func uniform(_ n: Int, components: [String]) -> Int {
         precondition(n >= 1)
         let bound = UInt64(n)
         // Accept x < m, where m is the largest multiple of n not above 2^64, i.e. x <= 2^64 - 1 - (2^64 mod n).
         let limit = UInt64.max - (UInt64.max % bound + 1) % bound
-        let label = Self.label(components)
+        let label = Self.label(components())
         var counter: UInt32 = 0
         while true {
             let x = block(label, counter: counter)

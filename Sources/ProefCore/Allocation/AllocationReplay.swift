@@ -54,7 +54,7 @@ public struct AllocationReplay: Sendable {
             (levelRowOf, levelRows) = ([], 0)
         }
         // Only minimisation compares scaled counts (and the protocol checker bounds the multiple there).
-        let lcm = p.design.type == .minimisation ? weights.reduce(1) { a, b in a / gcd(a, b) * b } : 1
+        let lcm = p.design.type == .minimisation ? leastCommonMultiple(weights) : 1
         scale = weights.map { lcm / $0 }
         randomElement = Int((p.design.randomElement ?? 1) * 1_000_000 + 0.5)
     }

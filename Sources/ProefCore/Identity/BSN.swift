@@ -24,13 +24,8 @@ public struct BSN: Sendable, CustomStringConvertible {
     /// benchmarks: the first valid number at or above `base + 100·n`, so the series never repeats.
     public static func synthetic(_ n: Int, base: Int = 100_000_000) -> String {
         var candidate = base + n * 100
-        while true {
-            let d = String(candidate).compactMap(\.wholeNumberValue)
-            var sum = 0
-            for (i, digit) in d.enumerated() { sum += (i == 8 ? -1 : 9 - i) * digit }
-            if sum % 11 == 0 && sum != 0 { return String(candidate) }
-            candidate += 1
-        }
+        while (try? BSN(String(candidate))) == nil { candidate += 1 }
+        return String(candidate)
     }
 
     /// Never the number itself, so a BSN cannot leak through string interpolation or logging.
