@@ -18,14 +18,25 @@ public struct DatasetExporter: Sendable {
         }
     }
 
-    /// Writes `path` and `path` + `.codebook.json`. Statisticians granted the trial (or the local operator) only.
-    public func export(as p: Principal, trialID: String, format: DatasetFormat, to path: String) async throws -> Result {
+    /// What an export would hold, without writing it. Statisticians granted the trial (or the local operator) only.
+    public func codebook(as p: Principal, trialID: String, format: DatasetFormat) async throws -> Codebook {
+        try await layout(as: p, trialID: trialID, format: format).codebook
+    }
+
+    /// The export's columns and row count, and its codebook, after the access check.
+    private func layout(as p: Principal, trialID: String, format: DatasetFormat) async throws -> (schema: DatasetSchema, rows: Int, codebook: Codebook) {
         let trial = try await registry.trial(as: p, id: trialID)
         if p != .localOperator { try await registry.authorize(p, .exportDataset, Scope(trial: trial)) }
         let version = try await registry.version(as: p, trialID: trialID, number: trial.currentVersion)
         let schema = DatasetSchema(version, shape: format.shape)
         let clients = try await registry.store.read { try $0.enrolmentCount(trialID: trialID) }
         let rows = format.shape == .long ? clients * schema.waves.count : clients
+        return (schema, rows, Codebook(schema: schema, format: format, rows: rows, at: registry.clock()))
+    }
+
+    /// Writes `path` and `path` + `.codebook.json`. Statisticians granted the trial (or the local operator) only.
+    public func export(as p: Principal, trialID: String, format: DatasetFormat, to path: String) async throws -> Result {
+        let (schema, rows, codebook) = try await layout(as: p, trialID: trialID, format: format)
         FileManager.default.createFile(atPath: path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: path) else { throw DatasetError("cannot write '\(path)'") }
         defer { try? handle.close() }
@@ -41,7 +52,7 @@ public struct DatasetExporter: Sendable {
         }
         try box.finish()
         let codebookPath = path + ".codebook.json"
-        try Codebook(schema: schema, format: format, rows: rows, at: registry.clock()).json().write(to: URL(fileURLWithPath: codebookPath))
+        try codebook.json().write(to: URL(fileURLWithPath: codebookPath))
         return Result(rows: rows, file: path, codebook: codebookPath)
     }
 }

@@ -91,12 +91,9 @@ struct OutcomeController {
             return Self.streamFile(path, contentType: Self.contentType(format), filename: "\(id).\(format.fileExtension)")
         }
         group.get("trials/:id/export/codebook") { request, context in
-            let format = try Self.format(request)
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("proef-export-\(UUID().uuidString)").path
-            _ = try await DatasetExporter(registry: registry).export(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
-                                                                     format: format, to: path)
-            defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: path + ".codebook.json") }
-            let data = try Data(contentsOf: URL(fileURLWithPath: path + ".codebook.json"))
+            let codebook = try await DatasetExporter(registry: registry).codebook(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
+                                                                                  format: try Self.format(request))
+            let data = try codebook.json()
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
