@@ -251,7 +251,7 @@ public enum EffectAnalysis {
                         let names = p.analysis.covariates
                         let e = try method.estimate(outcome: y, treated: z, blocks: units.map(\.stratumLabel),
                                                     covariates: covariateColumns(units, names, p),
-                                                    clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
+                                                    clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
                         row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
                     } catch {
                         if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(error)") }
@@ -317,7 +317,7 @@ public enum EffectAnalysis {
                 let method: EffectMethod = p.design.type == .cluster ? .cr2 : .differenceInMeans
                 guard z.filter({ $0 }).count >= 2, z.filter({ !$0 }).count >= 2,
                       let e = try? method.estimate(outcome: units.map { value["\($0.number)/\(primary.id)/\(wave)"]! }, treated: z, blocks: [],
-                                                   covariates: [], clusters: units.map { $0.cluster ?? "#\($0.number)" }, alpha: p.analysis.alpha)
+                                                   covariates: [], clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
                 else { continue }
                 out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimator: method.rawValue, estimate: e))
             }
@@ -341,7 +341,7 @@ public enum EffectAnalysis {
                                days: units.map { Double(latest[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) },
                                events: units.map { latest[$0.number]!.value == 1 },
                                strata: p.design.strata.isEmpty ? nil : units.map(\.stratumLabel),
-                               clusters: p.design.type == .cluster ? units.map { $0.cluster ?? "#\($0.number)" } : nil, alpha: p.analysis.alpha)
+                               clusters: p.design.type == .cluster ? units.map(\.clusterLabel) : nil, alpha: p.analysis.alpha)
     }
 
     static func defaultMethod(_ p: TrialProtocol) -> EffectMethod {
@@ -396,7 +396,7 @@ public enum EffectAnalysis {
         var drawn = valid.sorted { $0.number < $1.number }
         if p.design.type == .cluster {
             var seen = Set<String>()
-            drawn = drawn.filter { seen.insert($0.cluster ?? "#\($0.number)").inserted }
+            drawn = drawn.filter { seen.insert($0.clusterLabel).inserted }
         }
         // Each sequence's draws are expected in its own protocol's ratio; arms it lacks expect none.
         let arms = p.arms.map(\.id) + Set(sequenceProtocols.values.flatMap { $0.arms.map(\.id) }).subtracting(p.arms.map(\.id)).sorted()

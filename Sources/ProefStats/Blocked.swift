@@ -41,16 +41,11 @@ public enum BlockedDifferenceInMeans {
             let t = idx.filter { z[$0] }.map { y[$0] }, c = idx.filter { !z[$0] }.map { y[$0] }
             guard t.count >= 2, c.count >= 2 else { throw Failure.thinBlock(b) }
             let w = Double(idx.count) / n
-            let (mt, vt) = meanVariance(t), (mc, vc) = meanVariance(c)
+            let (mt, vt) = meanAndVariance(t), (mc, vc) = meanAndVariance(c)
             ate += w * (mt - mc)
             variance += w * w * (vt / Double(t.count) + vc / Double(c.count))
         }
         return Estimate(estimate: ate, stdError: variance.squareRoot(), df: n - 2 * Double(order.count), n: y.count, alpha: alpha)
-    }
-
-    static func meanVariance(_ v: [Double]) -> (Double, Double) {
-        let m = v.reduce(0, +) / Double(v.count)
-        return (m, v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1))
     }
 }
 

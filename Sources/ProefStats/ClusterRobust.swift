@@ -32,12 +32,7 @@ public struct ClusterRobust: Sendable {
             for (r, i) in idx.enumerated() { for j in 0..<p { xg[r, j] = x[i, j] } }
             let w = xg * rootBread
             let eigen = SymmetricEigen(w.transposed * w)
-            var d = Matrix(rows: p, columns: p)
-            for k in 0..<p {
-                let l = eigen.values[k]
-                let scale = l < 1e-14 ? 0.5 : l < 1 - 1e-12 ? (1 / (1 - l).squareRoot() - 1) / l : -1 / l
-                for a in 0..<p { for b in 0..<p { d[a, b] += eigen.vectors[a, k] * scale * eigen.vectors[b, k] } }
-            }
+            let d = eigen.apply { l in l < 1e-14 ? 0.5 : l < 1 - 1e-12 ? (1 / (1 - l).squareRoot() - 1) / l : -1 / l }
             let adjustment = Adjustment(xg: xg, w: w, core: d)
             let e = Matrix(rows: idx.count, columns: 1, values: idx.map { fit.residuals[$0] })
             let score = xg.transposed * adjustment.apply(e)

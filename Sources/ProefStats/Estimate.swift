@@ -51,11 +51,7 @@ public enum Multiplicity {
 public enum Balance {
     /// Standardised mean difference: (mean₁ − mean₀) / √((s₁² + s₀²) / 2).
     public static func standardisedMeanDifference(_ a: [Double], _ b: [Double]) -> Double {
-        func meanVar(_ v: [Double]) -> (Double, Double) {
-            let m = v.reduce(0, +) / Double(v.count)
-            return (m, v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1))
-        }
-        let (ma, va) = meanVar(a), (mb, vb) = meanVar(b)
+        let (ma, va) = meanAndVariance(a), (mb, vb) = meanAndVariance(b)
         return (ma - mb) / ((va + vb) / 2).squareRoot()
     }
 
@@ -73,4 +69,10 @@ public enum Balance {
         let stat = cells.reduce(0.0) { acc, c in acc + (Double(c.0) - c.1) * (Double(c.0) - c.1) / c.1 }
         return (stat, ChiSquare.survival(stat, df: Double(cells.count - 1)))
     }
+}
+
+/// The mean and the sample variance (n − 1).
+func meanAndVariance(_ v: [Double]) -> (mean: Double, variance: Double) {
+    let m = v.reduce(0, +) / Double(v.count)
+    return (m, v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1))
 }

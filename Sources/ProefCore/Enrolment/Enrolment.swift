@@ -29,6 +29,9 @@ public struct Enrolment: Sendable, Codable, Equatable {
 
     public var isValid: Bool { invalidReason == nil }
 
+    /// The unit of a cluster-robust analysis: the client's cluster, or the client alone without one.
+    public var clusterLabel: String { cluster ?? "#\(number)" }
+
     /// The strata or minimisation factors at randomisation as one label, `name=value;…` by name.
     public var stratumLabel: String { factors.keys.sorted().map { "\($0)=\(factors[$0] ?? "")" }.joined(separator: ";") }
 
