@@ -5,7 +5,7 @@ import ProefCore
 /// allocation procedure (same design, strata, clusters and enrolment order) is re-run many
 /// times with fresh randomness, outcomes held fixed, and the observed difference in means is
 /// compared with the differences those re-allocations give.
-public enum RandomisationInference {
+public struct RandomisationInference: Sendable {
     public struct Result: Sendable, Codable, Equatable {
         public var arm: String
         public var control: String
@@ -15,15 +15,25 @@ public enum RandomisationInference {
         public var draws: Int
     }
 
-    /// `outcomes` maps enrolment numbers to the measured value; unmeasured clients are still
-    /// re-allocated (the procedure depends on them) but do not enter the statistic.
-    public static func run(protocol p: TrialProtocol, trialID: String, enrolments: [Enrolment], outcomes: [Int: Double],
-                           arm: String, draws: Int, seed: UInt64) async -> Result {
-        let ordered = enrolments.sorted { $0.number < $1.number }
-        let control = p.controlArm?.id ?? ""
-        let replay = AllocationReplay(protocol: p, inputs: ordered.map {
+    let trialProtocol: TrialProtocol
+    let ordered: [Enrolment]
+    let replay: AllocationReplay
+
+    /// The procedure compiled once for these enrolments (in enrolment order); every outcome,
+    /// wave and arm then re-runs the same replay.
+    public init(protocol p: TrialProtocol, enrolments: [Enrolment]) {
+        trialProtocol = p
+        ordered = enrolments.sorted { $0.number < $1.number }
+        replay = AllocationReplay(protocol: p, inputs: ordered.map {
             AllocationInput(municipality: $0.municipality, factors: $0.factors, cluster: $0.cluster)
         })
+    }
+
+    /// `outcomes` maps enrolment numbers to the measured value; unmeasured clients are still
+    /// re-allocated (the procedure depends on them) but do not enter the statistic.
+    public func run(outcomes: [Int: Double], arm: String, draws: Int, seed: UInt64) async -> Result {
+        let (p, ordered, replay) = (trialProtocol, ordered, replay)
+        let control = p.controlArm?.id ?? ""
         let statistic = Statistic(arms: p.arms.map(\.id), treated: arm, control: control, values: ordered.map { outcomes[$0.number] })
         let observed = statistic(ordered.map { e in Int8(p.arms.firstIndex { $0.id == e.arm } ?? p.arms.count) })
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))

@@ -35,15 +35,14 @@ extension Registry {
         // Everyone was allocated in one sequence, by the protocol of its time (an amendment since may have changed it).
         let allocating = sequences.first.flatMap { sequenceProtocols[$0] } ?? version.protocol
         let valid = Set(enrolments.filter(\.isValid).map(\.number))
+        // Every enrolment is re-allocated (invalid ones too: they took part in the sequence); only valid ones are measured.
+        var measured: [String: [Int: Double]] = [:]
+        for m in outcomes where valid.contains(m.enrolment) { if let v = m.value { measured["\(m.outcome)/\(m.wave)", default: [:]][m.enrolment] = v } }
+        let inference = RandomisationInference(protocol: allocating, enrolments: enrolments)
         for i in report.rows.indices {
             let row = report.rows[i]
             guard allocating.arms.contains(where: { $0.id == row.arm }) else { continue }
-            var y: [Int: Double] = [:]
-            for m in outcomes where m.outcome == row.outcome && m.wave == row.wave { if let v = m.value { y[m.enrolment] = v } }
-            // Every enrolment is re-allocated (invalid ones too: they took part in the sequence); only valid ones are measured.
-            let measured = y.filter { valid.contains($0.key) }
-            let ri = await RandomisationInference.run(protocol: allocating, trialID: trialID, enrolments: enrolments, outcomes: measured,
-                                                      arm: row.arm, draws: draws, seed: Self.inferenceSeed(row))
+            let ri = await inference.run(outcomes: measured["\(row.outcome)/\(row.wave)"] ?? [:], arm: row.arm, draws: draws, seed: Self.inferenceSeed(row))
             report.rows[i].pRandomisation = ri.pValue
         }
         return report

@@ -24,14 +24,14 @@ import Testing
         }
         let outcomes = Dictionary(uniqueKeysWithValues: zip(1...12, ys))
         let draws = 20_000
-        let result = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+        let result = await RandomisationInference(protocol: p, enrolments: enrolments).run(outcomes: outcomes, arm: "treated",
                                                       draws: draws, seed: 77)
         let r = try runReference(["kind": "exact_permutation", "y": ys, "z": enrolments.map { $0.arm == "treated" ? 1 : 0 }])
         let exact = r["p"] as! Double
         #expect(abs(result.observed - (r["observed"] as! Double)) < 1e-12)
         let tolerance = 4 * (exact * (1 - exact) / Double(draws)).squareRoot() + 2.0 / Double(draws)
         #expect(abs(result.pValue - exact) <= tolerance, "simulated \(result.pValue), exact \(exact)")
-        let again = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+        let again = await RandomisationInference(protocol: p, enrolments: enrolments).run(outcomes: outcomes, arm: "treated",
                                                      draws: draws, seed: 77)
         #expect(again == result, "the same seed gives the same p-value")
     }
@@ -61,7 +61,7 @@ import Testing
         var outcomes: [Int: Double] = [:]
         for (k, y) in ys.enumerated() { if let y { outcomes[k + 1] = y } }
         let draws = 20_000
-        let result = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+        let result = await RandomisationInference(protocol: p, enrolments: enrolments).run(outcomes: outcomes, arm: "treated",
                                                       draws: draws, seed: 78)
         let r = try runReference(["kind": "exact_permutation", "y": ys.map { $0 as Any? ?? NSNull() }, "blocks": blocks,
                                   "z": enrolments.map { $0.arm == "treated" ? 1 : 0 }])
@@ -94,7 +94,7 @@ import Testing
         var outcomes: [Int: Double] = [:]
         for (k, y) in ys.enumerated() { if let y { outcomes[k + 1] = y } }
         let draws = 20_000
-        let result = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated",
+        let result = await RandomisationInference(protocol: p, enrolments: enrolments).run(outcomes: outcomes, arm: "treated",
                                                       draws: draws, seed: 79)
         let r = try runReference(["kind": "exact_clusters", "y": ys.map { $0 as Any? ?? NSNull() }, "clusters": enrolments.map { $0.cluster! },
                                   "z": enrolments.map { $0.arm == "treated" ? 1 : 0 }])

@@ -319,7 +319,7 @@ func randomisationBenchmark(clients n: Int, draws: Int) async throws {
     for (name, design) in designs {
         p.design = design
         let start = Date()
-        let r = await RandomisationInference.run(protocol: p, trialID: "ri", enrolments: enrolments, outcomes: outcomes, arm: "treated", draws: draws, seed: 3)
+        let r = await RandomisationInference(protocol: p, enrolments: enrolments).run(outcomes: outcomes, arm: "treated", draws: draws, seed: 3)
         let t = Date().timeIntervalSince(start)
         print(String(format: "randomisation inference: %d draws x %d clients (%@) in %.1f s = %.0f draws/s, p = %.4f", draws, n, name, t, Double(draws) / t, r.pValue))
     }
