@@ -202,14 +202,17 @@ public enum EffectMethod: String, Sendable, Codable, CaseIterable {
 /// Intention-to-treat effect estimates from a trial's data: every valid enrolment by its
 /// assigned arm, each arm against the control, per outcome (not time to event) and wave.
 public enum EffectAnalysis {
+    /// Measured values: outcome → wave → enrolment number → value.
+    typealias Values = [String: [Int: [Int: Double]]]
+
     /// `sequenceProtocols`: the protocol that allocated each sequence, when an amendment changed
     /// the allocation (the sample-ratio check then expects each sequence's own weights).
     public static func run(protocol p: TrialProtocol, version: Int, trialID: String, enrolments: [Enrolment], outcomes: [OutcomeMeasurement],
                            method: EffectMethod?, outcome: String?, wave: Int?, sequenceProtocols: [Int: TrialProtocol] = [:]) throws -> EffectReport {
         guard let control = p.controlArm else { throw ProefError.invalid("arms", "the protocol has no control arm") }
         let valid = enrolments.filter(\.isValid)
-        var value: [String: Double] = [:]
-        for m in outcomes { if let v = m.value { value["\(m.enrolment)/\(m.outcome)/\(m.wave)"] = v } }
+        var value: Values = [:]
+        for m in outcomes { if let v = m.value { value[m.outcome, default: [:]][m.wave, default: [:]][m.enrolment] = v } }
         if p.design.type == .cluster, let method, method != .cr2 {
             throw ProefError.invalid("method", "this trial randomised clusters, so it is analysed with cr2 (clustered as randomised), not \(method.rawValue)")
         }
@@ -225,12 +228,13 @@ public enum EffectAnalysis {
         for o in p.outcomes where o.type != .timeToEvent {
             var unmeasured: [Int] = []
             for w in o.waves {
-                guard valid.contains(where: { value["\($0.number)/\(o.id)/\(w)"] != nil }) else {
+                let atWave = value[o.id]?[w] ?? [:]
+                guard valid.contains(where: { atWave[$0.number] != nil }) else {
                     if wanted(o.id, w) { unmeasured.append(w) }
                     continue
                 }
                 for arm in p.arms where arm.id != control.id {
-                    var units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && value["\($0.number)/\(o.id)/\(w)"] != nil }
+                    var units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && atWave[$0.number] != nil }
                     if method == .blocked {
                         let (kept, left) = estimableStrata(units, stratum: \.stratumLabel) { $0.arm == arm.id }
                         if !left.isEmpty, wanted(o.id, w) {
@@ -239,7 +243,7 @@ public enum EffectAnalysis {
                         }
                         units = kept
                     }
-                    let y = units.map { value["\($0.number)/\(o.id)/\(w)"]! }
+                    let y = units.map { atWave[$0.number]! }
                     let z = units.map { $0.arm == arm.id }
                     let nArm = z.filter { $0 }.count, nControl = z.count - nArm
                     guard nArm >= 2, nControl >= 2 else {
@@ -281,9 +285,15 @@ public enum EffectAnalysis {
         }
         var survival: [SurvivalRow] = []
         for o in p.outcomes where o.type == .timeToEvent {
+            // Each client's latest status: the measurement of the highest wave.
+            var latest: [Int: OutcomeMeasurement] = [:]
+            for m in outcomes where m.outcome == o.id && m.value != nil {
+                if let known = latest[m.enrolment], known.wave >= m.wave { continue }
+                latest[m.enrolment] = m
+            }
             for arm in p.arms where arm.id != control.id {
                 do {
-                    if let row = try survivalRow(o, arm: arm.id, control: control.id, valid, outcomes, p) {
+                    if let row = try survivalRow(o, arm: arm.id, control: control.id, valid, latest, p) {
                         survival.append(row)
                     } else if outcome.map({ $0 == o.id }) ?? true {
                         skipped.append("\(o.id), \(arm.id): no events yet in these two arms")
@@ -303,20 +313,21 @@ public enum EffectAnalysis {
                             rows: rows, checks: checks(p, valid, value, sequenceProtocols), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
     }
 
-    static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: [String: Double], _ control: String) -> [ForestRow] {
+    static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: Values, _ control: String) -> [ForestRow] {
         // The first primary outcome that has estimates, else the first outcome that has.
         let estimated = p.outcomes.filter { o in o.type != .timeToEvent && rows.contains { $0.outcome == o.id } }
         guard let primary = estimated.first(where: { $0.role == .primary }) ?? estimated.first,
               let wave = rows.filter({ $0.outcome == primary.id }).map(\.wave).max() else { return [] }
+        let atWave = value[primary.id]?[wave] ?? [:]
         var out: [ForestRow] = []
         for municipality in p.municipalities {
             for arm in p.arms where arm.id != control {
-                let units = valid.filter { $0.municipality == municipality && ($0.arm == arm.id || $0.arm == control) && value["\($0.number)/\(primary.id)/\(wave)"] != nil }
+                let units = valid.filter { $0.municipality == municipality && ($0.arm == arm.id || $0.arm == control) && atWave[$0.number] != nil }
                 let z = units.map { $0.arm == arm.id }
                 // Within one municipality there are no strata to block on; clusters stay clusters.
                 let method: EffectMethod = p.design.type == .cluster ? .cr2 : .differenceInMeans
                 guard z.filter({ $0 }).count >= 2, z.filter({ !$0 }).count >= 2,
-                      let e = try? method.estimate(outcome: units.map { value["\($0.number)/\(primary.id)/\(wave)"]! }, treated: z, blocks: [],
+                      let e = try? method.estimate(outcome: units.map { atWave[$0.number]! }, treated: z, blocks: [],
                                                    covariates: [], clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
                 else { continue }
                 out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimator: method.rawValue, estimate: e))
@@ -325,14 +336,9 @@ public enum EffectAnalysis {
         return out
     }
 
-    static func survivalRow(_ o: TrialProtocol.Outcome, arm: String, control: String, _ valid: [Enrolment], _ outcomes: [OutcomeMeasurement],
+    /// `latest`: each client's latest status of this outcome, by enrolment number.
+    static func survivalRow(_ o: TrialProtocol.Outcome, arm: String, control: String, _ valid: [Enrolment], _ latest: [Int: OutcomeMeasurement],
                             _ p: TrialProtocol) throws -> SurvivalRow? {
-        // Each client's latest status: the measurement of the highest wave.
-        var latest: [Int: OutcomeMeasurement] = [:]
-        for m in outcomes where m.outcome == o.id && m.value != nil {
-            if let known = latest[m.enrolment], known.wave >= m.wave { continue }
-            latest[m.enrolment] = m
-        }
         let units = valid.filter { ($0.arm == arm || $0.arm == control) && latest[$0.number] != nil }
         guard units.contains(where: { $0.arm == arm }), units.contains(where: { $0.arm == control }),
               units.contains(where: { latest[$0.number]?.value == 1 }) else { return nil }
@@ -354,9 +360,8 @@ public enum EffectAnalysis {
         }
     }
 
-    /// A covariate as a number: its value, 0/1 for booleans, the level's position for categories.
     /// A number, integer or boolean (0/1) covariate's value.
-    static func numeric(_ e: Enrolment, _ name: String, _ p: TrialProtocol) -> Double {
+    static func numeric(_ e: Enrolment, _ name: String) -> Double {
         guard let raw = e.covariates[name] else { return 0 }
         return raw == "true" ? 1 : raw == "false" ? 0 : Double(raw) ?? 0
     }
@@ -384,12 +389,12 @@ public enum EffectAnalysis {
         }
         return units.map { e in
             zip(names, levels).flatMap { name, levels -> [Double] in
-                levels.map { levels in levels.map { e.covariates[name] == $0 ? 1 : 0 } } ?? [numeric(e, name, p)]
+                levels.map { levels in levels.map { e.covariates[name] == $0 ? 1 : 0 } } ?? [numeric(e, name)]
             }
         }
     }
 
-    static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: [String: Double], _ sequenceProtocols: [Int: TrialProtocol]) -> DesignChecks {
+    static func checks(_ p: TrialProtocol, _ valid: [Enrolment], _ value: Values, _ sequenceProtocols: [Int: TrialProtocol]) -> DesignChecks {
         let counts = p.arms.map { arm in valid.filter { $0.arm == arm.id }.count }
         // What was drawn: clients, or in a cluster design each cluster once, by its first client
         // (later members inherit its arm, in whatever sequence they join).
@@ -413,8 +418,8 @@ public enum EffectAnalysis {
             // Clients without a value for an optional covariate are left out of its comparison.
             let known = valid.filter { !($0.covariates[c.name] ?? "").isEmpty }
             for arm in p.arms where arm.id != control {
-                let a = known.filter { $0.arm == arm.id }.map { numeric($0, c.name, p) }
-                let b = known.filter { $0.arm == control }.map { numeric($0, c.name, p) }
+                let a = known.filter { $0.arm == arm.id }.map { numeric($0, c.name) }
+                let b = known.filter { $0.arm == control }.map { numeric($0, c.name) }
                 let smd = Balance.standardisedMeanDifference(a, b)
                 // A covariate with no spread in either arm has no standardised difference.
                 guard a.count >= 2, b.count >= 2, smd.isFinite else { continue }
@@ -422,11 +427,14 @@ public enum EffectAnalysis {
             }
         }
         var attrition: [DesignChecks.AttritionRow] = []
+        let byArm = Dictionary(grouping: valid, by: \.arm)
         for o in p.outcomes {
-            for w in o.waves where valid.contains(where: { value["\($0.number)/\(o.id)/\(w)"] != nil }) {
+            for w in o.waves {
+                let atWave = value[o.id]?[w] ?? [:]
+                guard valid.contains(where: { atWave[$0.number] != nil }) else { continue }
                 for arm in p.arms {
-                    let inArm = valid.filter { $0.arm == arm.id }
-                    let missing = inArm.filter { value["\($0.number)/\(o.id)/\(w)"] == nil }.count
+                    let inArm = byArm[arm.id] ?? []
+                    let missing = inArm.filter { atWave[$0.number] == nil }.count
                     attrition.append(.init(outcome: o.id, wave: w, arm: arm.id, randomised: inArm.count, missing: missing,
                                            rate: inArm.isEmpty ? 0 : Double(missing) / Double(inArm.count)))
                 }
