@@ -36,17 +36,11 @@ struct AnalyseCommand: AsyncParsableCommand {
         let skipped = result.skipped
         if !result.survival.isEmpty {
             var survival = result.survival
-            if holm {
-                let adjusted = Multiplicity.holm(survival.map(\.pValue))
-                for i in survival.indices { survival[i].pAdjusted = adjusted[i] }
-            }
+            if holm { for (i, a) in Multiplicity.holm(survival.map(\.pValue)).enumerated() { survival[i].pAdjusted = a } }
             printSurvival(survival, skipped: skipped)
             return
         }
-        if holm {
-            let adjusted = Multiplicity.holm(rows.map(\.estimate.pValue))
-            for i in rows.indices { rows[i].pAdjusted = adjusted[i] }
-        }
+        if holm { for (i, a) in Multiplicity.holm(rows.map(\.estimate.pValue)).enumerated() { rows[i].pAdjusted = a } }
         if rows.isEmpty {
             throw CLIFailure(skipped.isEmpty ? "no arm has two or more measured clients beside two in '\(control)'"
                                              : "nothing could be estimated: " + skipped.joined(separator: "; "))
@@ -59,19 +53,17 @@ struct AnalyseCommand: AsyncParsableCommand {
                         "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)", r.pAdjusted.map { "\($0)" } ?? ""] + EffectTables.extraFields(r))
                       .joined(separator: ","))
             }
-            for line in skipped { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
+            EffectTables.reportSkippedOnStandardError(skipped)
             return
         }
-        var t = Table("OUTCOME", "WAVE", "ARM", "N", "EFFECT", "\(Int(((1 - alpha) * 100).rounded()))% CI", "DF", "P", holm ? "P (HOLM)" : "")
+        var t = Table("OUTCOME", "WAVE", "ARM", "N", "EFFECT", "\(level)% CI", "DF", "P", holm ? "P (HOLM)" : "")
         for r in rows {
             let e = r.estimate
             t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%+.4f", e.estimate),
                   String(format: "%.4f … %.4f", e.ciLower, e.ciUpper), String(format: "%.1f", e.df), String(format: "%.4f", e.pValue),
                   r.pAdjusted.map { String(format: "%.4f", $0) } ?? "")
         }
-        var lines = [t.rendered] + EffectTables.riskRatiosAndCompliers(rows, level: Int(((1 - alpha) * 100).rounded()))
-        if !skipped.isEmpty { lines += ["", "not estimated:"] + skipped.map { "  " + $0 } }
-        print(lines.joined(separator: "\n"))
+        print(([t.rendered] + EffectTables.riskRatiosAndCompliers(rows, level: level) + EffectTables.skipped(skipped)).joined(separator: "\n"))
     }
 }
 
@@ -83,12 +75,14 @@ extension AnalyseCommand {
                 print([r.outcome, r.arm, r.control, String(r.n), String(r.events), "\(r.hazardRatio)", "\(r.ciLower)", "\(r.ciUpper)", "\(r.pValue)",
                        r.pAdjusted.map { "\($0)" } ?? "", "\(r.logRankChiSquare)", "\(r.logRankP)"].joined(separator: ","))
             }
-            for line in skipped { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
+            EffectTables.reportSkippedOnStandardError(skipped)
             return
         }
-        let table = EffectTables.survival(rows, level: Int(((1 - alpha) * 100).rounded()), multiplicity: holm ? "holm" : "none")
-        print(([table] + (skipped.isEmpty ? [] : ["", "not estimated:"] + skipped.map { "  " + $0 })).joined(separator: "\n"))
+        print(([EffectTables.survival(rows, level: level, multiplicity: holm ? "holm" : "none")] + EffectTables.skipped(skipped)).joined(separator: "\n"))
     }
+
+    /// The intervals' level in percent, for headings.
+    var level: Int { Int(((1 - alpha) * 100).rounded()) }
 }
 
 struct PowerCommand: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import Foundation
 import ProefAnalysis
 
 /// The tables `proef estimate` and `proef analyse` print under the effects.
@@ -33,6 +34,16 @@ enum EffectTables {
                   String(format: "%.4f", r.pValue), r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", String(format: "%.4f", r.logRankP))
         }
         return t.rendered
+    }
+
+    /// What could not be estimated, under a heading after a blank line; nothing when all was.
+    static func skipped(_ reasons: [String]) -> [String] {
+        reasons.isEmpty ? [] : ["", "not estimated:"] + reasons.map { "  " + $0 }
+    }
+
+    /// The same beside CSV output, which must stay a table: one line each on standard error.
+    static func reportSkippedOnStandardError(_ reasons: [String]) {
+        for line in reasons { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
     }
 
     /// The CSV columns after the estimate's own: the risk ratio and the complier effect, blank where absent.

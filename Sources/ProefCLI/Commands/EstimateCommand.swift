@@ -53,7 +53,7 @@ struct EstimateCommand: AsyncParsableCommand {
             if !report.survival.isEmpty {
                 lines += ["", EffectTables.survival(report.survival, level: level, multiplicity: report.multiplicity)]
             }
-            if !report.skipped.isEmpty { lines += ["", "not estimated:"] + report.skipped.map { "  " + $0 } }
+            lines += EffectTables.skipped(report.skipped)
             return lines.joined(separator: "\n")
         }
     }
