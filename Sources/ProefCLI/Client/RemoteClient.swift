@@ -90,7 +90,7 @@ public struct RemoteClient: ProefClient {
         do {
             return try await send("POST", "trials", text: protocolText, as: Trial.self)
         } catch let e as ProefError {
-            throw Self.naming(file, e)
+            throw e.naming(file)
         }
     }
     public func trials(filter: TrialFilter) async throws -> [Trial] {
@@ -104,7 +104,7 @@ public struct RemoteClient: ProefClient {
         do {
             return try await send("POST", "trials/\(trialID)/amendments", query: ["reason": reason], text: protocolText, as: Trial.self)
         } catch let e as ProefError {
-            throw Self.naming(file, e)
+            throw e.naming(file)
         }
     }
     public func versions(trialID: String) async throws -> [VersionInfo] { try await send("GET", "trials/\(trialID)/versions", as: [VersionInfo].self) }
@@ -202,8 +202,4 @@ public struct RemoteClient: ProefClient {
     }
 
     /// The service does not know the local file name; put it back on the protocol issues.
-    private static func naming(_ file: String?, _ e: ProefError) -> ProefError {
-        guard let file, !e.issues.isEmpty else { return e }
-        return ProefError(e.kind, field: e.field, e.message, issues: e.issues.map { var i = $0; i.file = file; return i })
-    }
 }

@@ -56,8 +56,8 @@ struct OutcomeCommand: AsyncParsableCommand {
             do {
                 report = try await global.client().importOutcomes(trialID: trial, csv: try readFile(file), dryRun: dryRun, validOnly: validOnly,
                                                                   acceptOutsideWindow: acceptOutsideWindow)
-            } catch let e as ProefError where !e.issues.isEmpty {
-                throw ProefError(e.kind, field: e.field, e.message, issues: e.issues.map { var i = $0; i.file = file; return i })
+            } catch let e as ProefError {
+                throw e.naming(file)
             }
             try Printer(json: global.json).emit(report) {
                 var lines = report.rejected.map { "\(file):\($0.line): \($0.field): \($0.message)" }

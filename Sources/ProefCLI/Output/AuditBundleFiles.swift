@@ -58,8 +58,7 @@ enum AuditBundleFiles {
         let checkpoints = try fm.contentsOfDirectory(atPath: dir.appendingPathComponent("checkpoints").path)
             .filter { $0.hasSuffix(".txt") }.map { try text("checkpoints/\($0)") }
         // The seed of a closed trial is in its last entry; seed.txt is a convenience that must agree.
-        let revealed = try LineReader.lastLine(dir.appendingPathComponent("entries.jsonl")).flatMap { try? LogEntry.decode($0) }
-            .flatMap { $0.kind == .closed ? $0.seed : nil }
+        let revealed = AuditBundle.revealedSeed(lastEntry: try LineReader.lastLine(dir.appendingPathComponent("entries.jsonl")))
         var seed = revealed
         if fm.fileExists(atPath: dir.appendingPathComponent("seed.txt").path) {
             let file = try text("seed.txt").trimmingCharacters(in: .whitespacesAndNewlines)

@@ -27,7 +27,10 @@ public struct AuditBundle: Sendable, Equatable {
     }
 
     /// The seed, from the `closed` entry, once revealed.
-    public var revealedSeed: String? {
-        entries.last.flatMap { try? LogEntry.decode($0) }.flatMap { $0.kind == .closed ? $0.seed : nil }
+    public var revealedSeed: String? { Self.revealedSeed(lastEntry: entries.last) }
+
+    /// The seed a log reveals in its last entry, once that is the `closed` entry.
+    public static func revealedSeed(lastEntry: String?) -> String? {
+        lastEntry.flatMap { try? LogEntry.decode($0) }.flatMap { $0.kind == .closed ? $0.seed : nil }
     }
 }
