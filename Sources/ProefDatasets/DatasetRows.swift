@@ -13,7 +13,6 @@ extension DatasetSchema {
     /// The rows of one client: one per wave (long), or one (wide).
     public func rows(_ e: Enrolment, _ latest: [OutcomeMeasurement]) -> [[DatasetValue]] {
         let p = protocolVersion.protocol
-        let armCode = Dictionary(uniqueKeysWithValues: p.arms.enumerated().map { ($0.element.id, $0.offset + 1) })
         var base: [DatasetValue] = [
             .text(e.pseudonym), .integer(e.number), .text(e.municipality),
             .text(e.stratumLabel),

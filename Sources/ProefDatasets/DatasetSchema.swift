@@ -29,12 +29,15 @@ public struct DatasetSchema: Sendable {
     public let protocolVersion: ProtocolVersion
     /// The waves of the long format: every outcome's waves, merged and sorted.
     public let waves: [Int]
+    /// Each arm's code in the `arm` and `received` columns (protocol order, from 1).
+    let armCode: [String: Int]
 
     public init(_ version: ProtocolVersion, shape: Shape) {
         let p = version.protocol
         protocolVersion = version
         self.shape = shape
         waves = Array(Set(p.outcomes.flatMap(\.waves))).sorted()
+        armCode = Dictionary(uniqueKeysWithValues: p.arms.enumerated().map { ($0.element.id, $0.offset + 1) })
         let armLabels = Dictionary(uniqueKeysWithValues: p.arms.enumerated().map { ($0.offset + 1, $0.element.id) })
         let yesNo = [0: "no", 1: "yes"]
         var v: [Variable] = [
