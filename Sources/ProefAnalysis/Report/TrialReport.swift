@@ -9,10 +9,14 @@ public struct TrialReport: Sendable {
     public let effects: EffectReport
     public let consort: ConsortReport
 
+    /// Every arm that appears, sorted: its position picks its colour in every plot.
+    let arms: [String]
+
     public init(title: String, effects: EffectReport, consort: ConsortReport) {
         self.title = title
         self.effects = effects
         self.consort = consort
+        arms = Array(Set(effects.rows.map(\.arm) + effects.survival.map(\.arm) + effects.survival.map(\.control))).sorted()
     }
 
     /// File name → contents.
@@ -28,8 +32,7 @@ public struct TrialReport: Sendable {
     }
 
     func color(_ arm: String) -> String {
-        let arms = Array(Set(effects.rows.map(\.arm) + effects.survival.map(\.arm) + effects.survival.map(\.control))).sorted()
-        return SVGPlot.palette[(arms.firstIndex(of: arm) ?? 0) % SVGPlot.palette.count]
+        SVGPlot.palette[(arms.firstIndex(of: arm) ?? 0) % SVGPlot.palette.count]
     }
 
     /// Effect of each arm against control per wave, with its confidence interval.

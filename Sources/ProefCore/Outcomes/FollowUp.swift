@@ -63,7 +63,7 @@ extension Registry {
         if p != .localOperator { try await authorize(p, .recordOutcome, Scope(trial: trial, municipality: scope)) }
         guard withinDays >= 0 else { throw ProefError.invalid("within", "must not be negative") }
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
-        let recorded = Set(try await store.latestOutcomes(trialID: trialID).filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
+        let recorded = try await measuredKeys(trialID)
         let today = CalendarDate(clock())
         let horizon = today.adding(days: withinDays)
         var items: [DueItem] = []
@@ -90,7 +90,7 @@ extension Registry {
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
         let screenings = try await store.screenings(trialID: trialID)
         let enrolments = try await store.enrolments(trialID: trialID)
-        let measured = Set(try await store.latestOutcomes(trialID: trialID).filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
+        let measured = try await measuredKeys(trialID)
         let today = CalendarDate(clock())
         let primary = proto.outcomes.first { $0.role == .primary }
         let finalWave = primary?.waves.last
@@ -128,5 +128,10 @@ extension Registry {
         return ConsortReport(trialID: trialID, assessed: screenings.count, excluded: screenings.count - screenings.filter { $0.outcome == .randomised }.count,
                              excludedNotEligible: notEligible, declinedConsent: declined, randomised: enrolments.count, arms: arms,
                              attrition: attrition, primaryOutcome: primary?.id, finalWave: finalWave)
+    }
+
+    /// `enrolment/outcome/wave` of every value recorded and not retracted.
+    private func measuredKeys(_ trialID: String) async throws -> Set<String> {
+        Set(try await store.latestOutcomes(trialID: trialID).filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
     }
 }
