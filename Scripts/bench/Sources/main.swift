@@ -37,8 +37,9 @@ let utrechtText = try String(contentsOf: protocolsFolder.appendingPathComponent(
 let client = ["age": "35", "age_band": "27-39", "gender": "female", "months_on_benefit": "30", "household_type": "single",
               "has_partial_work": "false", "on_bijstand": "true", "fully_exempt": "false"]
 
-func setUpRegistry(_ path: String) async throws -> Registry {
-    let registry = Registry(store: SQLiteRegistryStore(try AppDatabase.open(path: path)), keyring: keyring)
+/// A registry on `database` with Utrecht registered and locked, as every benchmark starts.
+func setUpRegistry(_ database: AppDatabase, keyring: Keyring = keyring) async throws -> Registry {
+    let registry = Registry(store: SQLiteRegistryStore(database), keyring: keyring)
     _ = try await registry.addMunicipality(as: .localOperator, code: "GM0344", name: "Utrecht")
     _ = try await registry.register(as: .localOperator, protocolText: utrechtText)
     _ = try await registry.transition(as: .localOperator, trialID: "utrecht-weten-wat-werkt", .lock)
@@ -48,7 +49,7 @@ func setUpRegistry(_ path: String) async throws -> Registry {
 func enrolBenchmark(count: Int, concurrency: Int) async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proef-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let registry = try await setUpRegistry(dir.appendingPathComponent("bench.sqlite").path)
+    let registry = try await setUpRegistry(try AppDatabase.open(path: dir.appendingPathComponent("bench.sqlite").path))
     _ = try await registry.addUser(as: .localOperator, id: "km", name: "K", role: .klantmanager, municipality: "GM0344")
     let token = try await registry.createToken(as: .localOperator, userID: "km", label: nil, validFor: nil).secret
     let port = 18_000 + Int.random(in: 0..<1000)
@@ -58,7 +59,6 @@ func enrolBenchmark(count: Int, concurrency: Int) async throws {
     let server = Task { try await app.runService() }
     try await Task.sleep(for: .seconds(1))
 
-    let body = try JSONSerialization.data(withJSONObject: ["covariates": client, "consent": true])
     let session = URLSession(configuration: .ephemeral)
     let start = Date()
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -71,9 +71,7 @@ func enrolBenchmark(count: Int, concurrency: Int) async throws {
                     request.httpMethod = "POST"
                     request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
                     request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                    var json = try JSONSerialization.jsonObject(with: body) as! [String: Any]
-                    json["bsn"] = BSN.synthetic(k)
-                    request.httpBody = try JSONSerialization.data(withJSONObject: json)
+                    request.httpBody = try JSONSerialization.data(withJSONObject: ["bsn": BSN.synthetic(k), "covariates": client, "consent": true])
                     let t0 = Date()
                     let (_, response) = try await session.data(for: request)
                     guard (response as? HTTPURLResponse)?.statusCode == 201 else { throw CryptoError("enrolment \(k) failed: \(response)") }
@@ -184,10 +182,7 @@ func writeDataset(clients: Int, to dir: URL) async throws {
     try? FileManager.default.removeItem(at: dir.appendingPathComponent("proef.key"))
     let keys = try KeyFile.create(at: dir.appendingPathComponent("proef.key").path).keyring()
     let db = try AppDatabase.open(path: path)
-    let registry = Registry(store: SQLiteRegistryStore(db), keyring: keys)
-    _ = try await registry.addMunicipality(as: .localOperator, code: "GM0344", name: "Utrecht")
-    _ = try await registry.register(as: .localOperator, protocolText: utrechtText)
-    _ = try await registry.transition(as: .localOperator, trialID: "utrecht-weten-wat-werkt", .lock)
+    _ = try await setUpRegistry(db, keyring: keys)
     try fillDataset(db.writer, clients: clients)
     print("wrote \(path): \(clients) clients, \(clients * 5) measurements")
 }
