@@ -8,14 +8,8 @@ import Testing
     func nsw() async throws {
         let cli = try CLI()
         let csv = cli.folder.appendingPathComponent("nsw.csv").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/nsw_reference.py").path, csv]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let reference = try JSONSerialization.jsonObject(with: out.fileHandleForReading.readDataToEndOfFile()) as? [String: Double] ?? [:]
-        p.waitUntilExit()
+        let answer = try References.run(["python3", References.path("nsw_reference.py"), csv])
+        let reference = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Double] ?? [:]
         #expect(reference["n_treated"] == 185 && reference["n_control"] == 260)
         let r = try await cli.runAsync("analyse", csv, "--outcome", "re78", "--csv")
         #expect(r.status == 0, "\(r.stderr)")

@@ -14,18 +14,7 @@ struct ReadBack: Decodable {
     var records: [[String: JSONValue]]
 
     static func read(_ path: String, _ format: DatasetFormat) throws -> ReadBack {
-        let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/read_export.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, path, format == .csvWide ? "csv" : format.rawValue]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw DatasetError("read_export.py failed: \(errors)") }
+        let data = Data(try References.run(["python3", References.path("read_export.py"), path, format == .csvWide ? "csv" : format.rawValue]).utf8)
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
         return try d.decode(ReadBack.self, from: data)

@@ -31,9 +31,10 @@ public enum References {
         return json
     }
 
-    static func path(_ script: String) -> String { Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/" + script).path }
+    public static func path(_ script: String) -> String { Fixtures.repositoryRoot.appendingPathComponent("Scripts/reference/" + script).path }
 
-    static func run(_ arguments: [String], input: Data?) throws -> String {
+    /// Runs a command (through `env`) with `input` on stdin; its stdout, or a failure with its stderr.
+    public static func run(_ arguments: [String], input: Data? = nil) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = arguments
