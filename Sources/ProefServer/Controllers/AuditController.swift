@@ -26,19 +26,19 @@ struct AuditController {
         }
         group.get("trials/:id/entries") { request, context in
             let q = request.uri.queryParameters
-            let start = try int(q["start"], "start") ?? 0
-            let end = try int(q["end"], "end")
+            let start = try QueryParameter.int(q["start"], "start") ?? 0
+            let end = try QueryParameter.int(q["end"], "end")
             return try Response.json(try await registry.publicLogEntries(trialID: context.parameters.require("id"), from: start, to: end))
         }
         group.get("trials/:id/proofs/inclusion") { request, context in
             let q = request.uri.queryParameters
-            guard let index = try int(q["index"], "index") else { throw ProblemError.badParameter("index", "give the leaf index") }
-            return try Response.json(try await registry.inclusionProof(trialID: context.parameters.require("id"), index: index, size: int(q["size"], "size")))
+            guard let index = try QueryParameter.int(q["index"], "index") else { throw ProblemError.badParameter("index", "give the leaf index") }
+            return try Response.json(try await registry.inclusionProof(trialID: context.parameters.require("id"), index: index, size: QueryParameter.int(q["size"], "size")))
         }
         group.get("trials/:id/proofs/consistency") { request, context in
             let q = request.uri.queryParameters
-            guard let first = try int(q["first"], "first") else { throw ProblemError.badParameter("first", "give the earlier tree size") }
-            return try Response.json(try await registry.consistencyProof(trialID: context.parameters.require("id"), first: first, second: int(q["second"], "second")))
+            guard let first = try QueryParameter.int(q["first"], "first") else { throw ProblemError.badParameter("first", "give the earlier tree size") }
+            return try Response.json(try await registry.consistencyProof(trialID: context.parameters.require("id"), first: first, second: QueryParameter.int(q["second"], "second")))
         }
         group.get("trials/:id/protocols/:version") { _, context in
             let raw = try context.parameters.require("version")
@@ -48,9 +48,4 @@ struct AuditController {
         }
     }
 
-    private func int(_ raw: Substring?, _ name: String) throws -> Int? {
-        guard let raw else { return nil }
-        guard let v = Int(raw) else { throw ProblemError.badParameter(name, "'\(raw)' is not a whole number") }
-        return v
-    }
 }

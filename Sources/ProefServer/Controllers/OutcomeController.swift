@@ -52,29 +52,15 @@ struct OutcomeController {
         }
         group.get("trials/:id/due") { request, context in
             let q = request.uri.queryParameters
-            let within = try q["within"].map { raw -> Int in
-                guard let n = Int(raw) else { throw ProblemError.badParameter("within", "'\(raw)' is not a number of days") }
-                return n
-            } ?? 0
+            let within = try QueryParameter.int(q["within"], "within", "a number of days") ?? 0
             return try Response.json(try await registry.due(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
                                                             municipality: q["municipality"].map(String.init), withinDays: within))
         }
         group.get("trials/:id/estimates") { request, context in
             let q = request.uri.queryParameters
-            let method = try q["method"].map { raw -> EffectMethod in
-                guard let m = EffectMethod(rawValue: String(raw)) else {
-                    throw ProblemError.badParameter("method", "'\(raw)' is not one of \(EffectMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return m
-            }
-            let wave = try q["wave"].map { raw -> Int in
-                guard let w = Int(raw) else { throw ProblemError.badParameter("wave", "'\(raw)' is not a number of months") }
-                return w
-            }
-            let draws = try q["randomisation_draws"].map { raw -> Int in
-                guard let d = Int(raw) else { throw ProblemError.badParameter("randomisation_draws", "'\(raw)' is not a whole number") }
-                return d
-            }
+            let method: EffectMethod? = try QueryParameter.choice(q["method"], "method")
+            let wave = try QueryParameter.int(q["wave"], "wave", "a number of months")
+            let draws = try QueryParameter.int(q["randomisation_draws"], "randomisation_draws")
             return try Response.json(try await registry.estimates(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
                                                                   method: method, outcome: q["outcome"].map(String.init), wave: wave,
                                                                   randomisationDraws: draws))
@@ -101,11 +87,7 @@ struct OutcomeController {
     private func flag(_ raw: Substring?) -> Bool { raw.map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false }
 
     static func format(_ request: Request) throws -> DatasetFormat {
-        let raw = request.uri.queryParameters["format"].map(String.init) ?? "csv"
-        guard let f = DatasetFormat(rawValue: raw) else {
-            throw ProblemError.badParameter("format", "'\(raw)' is not one of \(DatasetFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return f
+        try QueryParameter.choice(request.uri.queryParameters["format"], "format") ?? .csv
     }
 
     static func contentType(_ f: DatasetFormat) -> String {

@@ -58,12 +58,7 @@ struct TrialController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let q = request.uri.queryParameters
         var filter = TrialFilter()
-        if let raw = q["status"] {
-            guard let s = TrialStatus(rawValue: String(raw)) else {
-                throw ProblemError.badParameter("status", "'\(raw)' is not one of \(TrialStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            filter.status = s
-        }
+        filter.status = try QueryParameter.choice(q["status"], "status")
         filter.municipality = q["municipality"].map(String.init)
         filter.owner = q["owner"].map(String.init)
         return try Response.json(try await registry.trials(as: context.requirePrincipal(), filter: filter))
