@@ -51,10 +51,7 @@ public enum FileAnalysis {
     }
 
     static func effects(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double) throws -> (rows: [EffectRow], skipped: [String]) {
-        for name in [c.outcome, c.arm] + c.covariates + (method == .blocked ? [c.stratum] : []) + (method == .cr2 ? [c.cluster] : [])
-            where !table.header.contains(name) {
-            throw ProefError.invalid("column", "the file has no column '\(name)' (it has: \(table.header.joined(separator: ", ")))")
-        }
+        try requireColumns([c.outcome, c.arm] + c.covariates + (method == .blocked ? [c.stratum] : []) + (method == .cr2 ? [c.cluster] : []), in: table)
         let waveColumn = c.wave.flatMap { table.header.contains($0) ? $0 : nil }
         let waves = waveColumn.map { w in Array(Set(table.rows.compactMap { Int($0.values[w] ?? "") })).sorted() } ?? [0]
         let arms = Array(Set(table.rows.compactMap { $0.values[c.arm] }.filter { !$0.isEmpty && $0 != c.control })).sorted()
@@ -71,7 +68,7 @@ public enum FileAnalysis {
                 var units = table.rows.filter { r in
                     (r.values[c.arm] == arm || r.values[c.arm] == c.control) && value(r.values[c.outcome]) != nil
                         && (waveColumn.map { Int(r.values[$0] ?? "") == w } ?? true)
-                        && r.values["invalid"].map { $0 != "yes" && $0 != "1" } ?? true
+                        && isValid(r)
                 }
                 if method == .blocked {
                     // As `proef estimate` does: strata without two measured clients per arm are left out, and named.
@@ -127,15 +124,13 @@ public enum FileAnalysis {
     /// and clustered with `cr2`.
     static func survival(_ table: CSVTable, columns c: Columns, method: EffectMethod, alpha: Double) throws -> Result {
         let days = c.outcome + "_days"
-        for name in [days, c.arm] where !table.header.contains(name) {
-            throw ProefError.invalid("column", "the file has no column '\(name)' (it has: \(table.header.joined(separator: ", ")))")
-        }
+        try requireColumns([days, c.arm], in: table)
         let waveColumn = c.wave.flatMap { table.header.contains($0) ? $0 : nil }
         if waveColumn != nil, !table.header.contains(c.client) {
             throw ProefError.invalid("column", "a long file needs the column '\(c.client)' to find each client's latest status")
         }
         var latest: [String: (wave: Int, row: CSVTable.Row)] = [:]
-        for r in table.rows where !(r.values[c.outcome] ?? "").isEmpty && r.values["invalid"].map({ $0 != "yes" && $0 != "1" }) ?? true {
+        for r in table.rows where !(r.values[c.outcome] ?? "").isEmpty && isValid(r) {
             let wave = waveColumn.flatMap { Int(r.values[$0] ?? "") } ?? 0
             let key = waveColumn == nil ? "line \(r.line)" : r.values[c.client] ?? ""
             if let known = latest[key], known.wave >= wave { continue }
@@ -170,6 +165,15 @@ public enum FileAnalysis {
         }
         return result
     }
+
+    static func requireColumns(_ names: [String], in table: CSVTable) throws {
+        for name in names where !table.header.contains(name) {
+            throw ProefError.invalid("column", "the file has no column '\(name)' (it has: \(table.header.joined(separator: ", ")))")
+        }
+    }
+
+    /// Exports flag invalid enrolments in `invalid` (yes, or 1 once recoded); they are kept out.
+    static func isValid(_ row: CSVTable.Row) -> Bool { row.values["invalid"].map { $0 != "yes" && $0 != "1" } ?? true }
 
     /// Covariate columns as `proef estimate` builds them: numbers as they are; a column with
     /// text (a categorical covariate, as exports write it) as an indicator per value these
