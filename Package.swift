@@ -33,10 +33,12 @@ let package = Package(
             dependencies: ["ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "ProefDatasets", dependencies: ["ProefCore", "CReadStat"]),
+        // The API's vocabulary: request and response types, problem documents, endpoints, JSON coding.
+        .target(name: "ProefAPI", dependencies: ["ProefCore"]),
         .target(
             name: "ProefServer",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets", "ProefAnalysis",
+                "ProefAPI", "ProefCore", "ProefCrypto", "ProefDatasets", "ProefAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -45,15 +47,23 @@ let package = Package(
         .target(
             name: "ProefCLI",
             dependencies: [
-                "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefDatasets", "ProefAnalysis", "ProefStats",
+                "ProefAPI", "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets", "ProefAnalysis", "ProefStats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "proef", dependencies: ["ProefCLI"]),
+        // The composition root: the CLI's commands plus `serve`, which needs the service.
+        .executableTarget(
+            name: "proef",
+            dependencies: [
+                "ProefCLI", "ProefServer", "ProefStore", "ProefCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "proef-bench",
-            dependencies: ["ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefStats", "ProefAnalysis", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ProefAPI", "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefStats", "ProefAnalysis", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Scripts/bench/Sources"
         ),
@@ -68,14 +78,14 @@ let package = Package(
         .testTarget(
             name: "ProefServerTests",
             dependencies: [
-                "ProefServer", "ProefTestSupport", "ProefCrypto",
+                "ProefServer", "ProefAPI", "ProefTestSupport", "ProefCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(
             name: "ProefCLITests",
-            dependencies: ["ProefCLI", "ProefTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["ProefCLI", "ProefAPI", "ProefServer", "ProefStore", "ProefTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ]
 )

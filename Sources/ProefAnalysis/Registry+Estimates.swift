@@ -6,18 +6,15 @@ extension Registry {
     /// p-values; nil uses 2,000 when the analysis plan asks for it, 0 turns it off.
     public func estimates(as p: Principal, trialID: String, method: EffectMethod? = nil, outcome: String? = nil, wave: Int? = nil,
                           randomisationDraws: Int? = nil) async throws -> EffectReport {
-        let trial = try await trial(as: p, id: trialID)
-        if p != .localOperator { try await authorize(p, .readEstimates, Scope(trial: trial)) }
-        let versions = try await versions(as: p, trialID: trialID)
-        guard let version = versions.first(where: { $0.number == trial.currentVersion }) else {
-            throw ProefError.notFound("version", "\(trialID) v\(trial.currentVersion)")
+        let data = try await analysisData(as: p, trialID: trialID)
+        let (versions, enrolments, outcomes) = (data.versions, data.enrolments, data.outcomes)
+        guard let version = data.currentVersion else {
+            throw ProefError.notFound("version", "\(trialID) v\(data.trial.currentVersion)")
         }
         if let outcome, !version.protocol.outcomes.contains(where: { $0.id == outcome }) {
             throw ProefError.invalid("outcome", "'\(outcome)' is not an outcome of this protocol")
         }
         if let d = randomisationDraws, d < 0 || d > 1_000_000 { throw ProefError.invalid("randomisation_draws", "must lie between 0 and 1,000,000") }
-        let enrolments = try await store.enrolments(trialID: trialID)
-        let outcomes = try await store.latestOutcomes(trialID: trialID)
         let sequenceProtocols = Self.sequenceProtocols(versions)
         var report = try EffectAnalysis.run(protocol: version.protocol, version: version.number, trialID: trialID, enrolments: enrolments,
                                             outcomes: outcomes, method: method, outcome: outcome, wave: wave, sequenceProtocols: sequenceProtocols)

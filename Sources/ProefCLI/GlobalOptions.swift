@@ -5,8 +5,9 @@ import ProefStore
 
 /// Options every command shares: where the data is (a local database or a remote service) and how to print.
 public struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file (env PROEF_DB).", valueName: "path"))
-    var db: String?
+    @Option(name: [.customLong("database"), .customLong("db")],
+            help: ArgumentHelp("The database: a SQLite file, sqlite:PATH or postgres://… (env PROEF_DATABASE or PROEF_DB).", valueName: "location"))
+    var database: String?
 
     @Option(name: .customLong("key-file"), help: ArgumentHelp("File with the service secret (env PROEF_KEY_FILE).", valueName: "path"))
     var keyFile: String?
@@ -18,19 +19,22 @@ public struct GlobalOptions: ParsableArguments {
     var token: String?
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
-    var json = false
+    public var json = false
 
     public init() {}
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    var databasePath: String { db ?? environment["PROEF_DB"] ?? "proef.sqlite" }
-    var keyFilePath: String { keyFile ?? environment["PROEF_KEY_FILE"] ?? "proef.key" }
+    /// The database as given, or nil when none was named.
+    public var namedDatabase: String? { database ?? environment["PROEF_DATABASE"] ?? environment["PROEF_DB"] }
+    public var namedKeyFile: String? { keyFile ?? environment["PROEF_KEY_FILE"] }
+    public var databaseLocation: StoreLocation { get throws { try StoreLocation(namedDatabase ?? "proef.sqlite") } }
+    public var keyFilePath: String { namedKeyFile ?? "proef.key" }
     var serverURL: String? { server ?? environment["PROEF_SERVER"] }
     var bearerToken: String? { token ?? environment["PROEF_TOKEN"] }
 
     /// The remote client when a server is named, else the local database (which must exist).
-    func client() throws -> any ProefClient {
+    func client() async throws -> any ProefClient {
         if let serverURL {
             guard let url = URL(string: serverURL), url.scheme == "http" || url.scheme == "https" else {
                 throw ValidationError("--server: '\(serverURL)' is not an http(s) URL")
@@ -38,11 +42,16 @@ public struct GlobalOptions: ParsableArguments {
             guard let bearerToken else { throw ValidationError("--server needs --token (or PROEF_TOKEN)") }
             return RemoteClient(baseURL: url, token: bearerToken)
         }
-        return try LocalClient.open(databasePath: databasePath, keyring: keyring())
+        return LocalClient(registry: try await registry())
+    }
+
+    /// The registry over the existing local database, as the local operator works on it.
+    public func registry() async throws -> Registry {
+        Registry(store: try await Store.open(try databaseLocation, mode: .existing), keyring: try keyring())
     }
 
     /// The service keys from the key file (or PROEF_SECRET); the log is named by PROEF_LOG_NAME.
-    func keyring() throws -> Keyring {
+    public func keyring() throws -> Keyring {
         try KeyFile.load(path: keyFilePath).keyring(logName: environment["PROEF_LOG_NAME"] ?? KeyFile.defaultLogName)
     }
 }

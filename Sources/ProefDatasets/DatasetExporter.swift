@@ -25,12 +25,9 @@ public struct DatasetExporter: Sendable {
 
     /// The export's columns and row count, and its codebook, after the access check.
     private func layout(as p: Principal, trialID: String, format: DatasetFormat) async throws -> (schema: DatasetSchema, rows: Int, codebook: Codebook) {
-        let trial = try await registry.trial(as: p, id: trialID)
-        if p != .localOperator { try await registry.authorize(p, .exportDataset, Scope(trial: trial)) }
-        let version = try await registry.version(as: p, trialID: trialID, number: trial.currentVersion)
-        let schema = DatasetSchema(version, shape: format.shape)
-        let clients = try await registry.store.read { try $0.enrolmentCount(trialID: trialID) }
-        let rows = format.shape == .long ? clients * schema.waves.count : clients
+        let source = try await registry.datasetSource(as: p, trialID: trialID)
+        let schema = DatasetSchema(source.version, shape: format.shape)
+        let rows = format.shape == .long ? source.clients * schema.waves.count : source.clients
         return (schema, rows, Codebook(schema: schema, format: format, rows: rows, at: registry.clock()))
     }
 
@@ -38,7 +35,7 @@ public struct DatasetExporter: Sendable {
     public func export(as p: Principal, trialID: String, format: DatasetFormat, to path: String) async throws -> Result {
         let (schema, rows, codebook) = try await layout(as: p, trialID: trialID, format: format)
         FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw DatasetError("cannot write '\(path)'") }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ProefError.unavailable("out", "cannot write '\(path)'") }
         defer { try? handle.close() }
         var writer: any DatasetWriter = switch format {
         case .csv, .csvWide: CSVDatasetWriter(handle: handle)
@@ -47,7 +44,7 @@ public struct DatasetExporter: Sendable {
         }
         try writer.begin(schema, rowCount: rows)
         let box = WriterBox(writer)
-        try await registry.store.forEachClient(trialID: trialID) { e, latest in
+        try await registry.forEachClient(as: p, trialID: trialID) { e, latest in
             for row in schema.rows(e, latest) { try box.write(row) }
         }
         try box.finish()

@@ -22,7 +22,7 @@ public final class ReadStatDatasetWriter: DatasetWriter {
 
     private func check(_ error: readstat_error_t, _ what: String) throws {
         guard error == READSTAT_OK else {
-            throw DatasetError("\(what): \(String(cString: readstat_error_message(error)))")
+            throw ProefError.internalFault("\(what): \(String(cString: readstat_error_message(error)))")
         }
     }
 
@@ -96,9 +96,4 @@ public final class ReadStatDatasetWriter: DatasetWriter {
     public func finish() throws {
         try check(readstat_end_writing(writer), "finish")
     }
-}
-
-public struct DatasetError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ProefAPI
 import ProefCore
 
 /// Where and how the service listens.
@@ -14,14 +15,13 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// Assembles the router: public routes first, then `/v1` behind the bearer-token check.
+/// Assembles the router from the controllers: public routes first, then `/v1` behind the
+/// bearer-token check. Every route is an `Endpoint` of the catalogue.
 public func buildRouter(registry: Registry) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())
-    router.get("health") { _, _ in try Response.json(["status": "ok"]) }
-    router.get("openapi.yaml") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: .init(string: OpenAPIDocument.text)))
-    }
+    router.on(.health, below: "/") { _, _ in try Response.json(Health(status: "ok")) }
+    router.on(.openAPI, below: "/") { _, _ in Response.text(OpenAPIDocument.text, contentType: "application/yaml") }
     AuditController(registry: registry).addRoutes(to: router.group("v1/public"))
     let v1 = router.group("v1").add(middleware: AuthMiddleware(registry: registry))
     MunicipalityController(registry: registry).addRoutes(to: v1)
@@ -38,4 +38,9 @@ public func buildApplication(_ config: ServerConfiguration, registry: Registry, 
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "proef"),
         logger: logger
     )
+}
+
+/// Runs the service until it is stopped (SIGINT or SIGTERM end it gracefully).
+public func runService(_ config: ServerConfiguration, registry: Registry, logger: Logger) async throws {
+    try await buildApplication(config, registry: registry, logger: logger).runService()
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ProefCore
 
 /// The embedded database: one GRDB writer (a WAL-mode `DatabasePool` on disk, a `DatabaseQueue`
 /// in memory for tests) with every migration applied on open.
@@ -22,7 +23,7 @@ public final class AppDatabase: Sendable {
         do {
             return try AppDatabase(DatabasePool(path: path, configuration: config))
         } catch let error as DatabaseError {
-            throw StoreError("cannot open database '\(path)': \(error.message ?? error.description)")
+            throw ProefError.unavailable("db", "cannot open database '\(path)': \(error.message ?? error.description)")
         }
     }
 
@@ -36,11 +37,8 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v1-registry", migrate: Migrations.v1Registry)
         m.registerMigration("v2-enrolment-and-audit-log", migrate: Migrations.v2EnrolmentAndAuditLog)
         m.registerMigration("v3-outcomes", migrate: Migrations.v3Outcomes)
+        m.registerMigration("v4-settings", migrate: Migrations.v4Settings)
         return m
     }
 }
 
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -15,10 +15,10 @@ public struct KeyFile: Sendable {
     /// Creates a new key file with a fresh 256-bit secret; refuses to overwrite one.
     public static func create(at path: String) throws -> KeyFile {
         let fm = FileManager.default
-        if fm.fileExists(atPath: path) { throw StoreError("key file '\(path)' exists already; refusing to overwrite it") }
+        if fm.fileExists(atPath: path) { throw ProefError(.conflict, field: "key-file", "key file '\(path)' exists already; refusing to overwrite it") }
         let secret = try SecureRandom.bytes(32)
         let created = fm.createFile(atPath: path, contents: Data((Hex.encode(secret) + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        guard created else { throw StoreError("cannot write key file '\(path)'") }
+        guard created else { throw ProefError.unavailable("key-file", "cannot write key file '\(path)'") }
         return KeyFile(masterSecret: secret)
     }
 
@@ -28,18 +28,18 @@ public struct KeyFile: Sendable {
             return try parse(hex, source: "$\(environmentVariable)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError("no key file at '\(path)'; run 'proef init' or set \(environmentVariable)")
+            throw ProefError(.notFound, field: "key-file", "no key file at '\(path)'; run 'proef init' or set \(environmentVariable)")
         }
         let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0
         if mode & 0o077 != 0 {
-            throw StoreError("key file '\(path)' is readable by others (mode \(String(mode, radix: 8))); run 'chmod 600 \(path)'")
+            throw ProefError(.forbidden, field: "key-file", "key file '\(path)' is readable by others (mode \(String(mode, radix: 8))); run 'chmod 600 \(path)'")
         }
         return try parse(String(decoding: data, as: UTF8.self), source: path)
     }
 
     private static func parse(_ text: String, source: String) throws -> KeyFile {
         guard let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-            throw StoreError("\(source) does not hold a 64-character hex secret")
+            throw ProefError.invalid("key-file", "\(source) does not hold a 64-character hex secret")
         }
         return KeyFile(masterSecret: bytes)
     }

@@ -170,4 +170,12 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, 'measurements are never deleted'); END;
             """)
     }
+
+    /// Settings of the installation, such as the mark that `serve --demo` made the file.
+    static func v4Settings(_ db: Database) throws {
+        try db.create(table: "setting") { t in
+            t.primaryKey("key", .text)
+            t.column("value", .text).notNull()
+        }
+    }
 }

@@ -22,7 +22,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord {
     init(_ u: User) { id = u.id; name = u.name; role = u.role.rawValue; municipality = u.municipality; createdAt = u.createdAt }
 
     func domain() throws -> User {
-        guard let r = Role(rawValue: role) else { throw StoreError("user '\(id)' has an unknown role '\(role)'") }
+        guard let r = Role(rawValue: role) else { throw ProefError.internalFault("user '\(id)' has an unknown role '\(role)'") }
         return User(id: id, name: name, role: r, municipality: municipality, createdAt: createdAt)
     }
 }
@@ -70,7 +70,7 @@ struct TrialRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     func domain() throws -> Trial {
-        guard let s = TrialStatus(rawValue: status) else { throw StoreError("trial '\(id)' has an unknown status '\(status)'") }
+        guard let s = TrialStatus(rawValue: status) else { throw ProefError.internalFault("trial '\(id)' has an unknown status '\(status)'") }
         return Trial(id: id, title: title, status: s, owner: owner, municipalities: municipalities, currentVersion: currentVersion,
                      protocolHash: protocolHash, registeredAt: registeredAt, lockedAt: lockedAt, closedAt: closedAt, statisticians: statisticians,
                      conflictsWith: conflictsWith)
@@ -99,11 +99,11 @@ struct ProtocolVersionRecord: Codable, FetchableRecord, PersistableRecord {
         do {
             proto = try JSONDecoder().decode(TrialProtocol.self, from: Data(canonicalJSON.utf8))
         } catch {
-            throw StoreError("protocol version \(trialID) v\(number) cannot be read: \(error)")
+            throw ProefError.internalFault("protocol version \(trialID) v\(number) cannot be read: \(error)")
         }
         let v = ProtocolVersion(trialID: trialID, number: number, protocol: proto, createdAt: createdAt, createdBy: createdBy, reason: reason, frozenAt: frozenAt)
         guard v.sha256 == sha256, v.canonicalJSON == canonicalJSON else {
-            throw StoreError("protocol version \(trialID) v\(number) does not match its recorded hash \(sha256)")
+            throw ProefError.internalFault("protocol version \(trialID) v\(number) does not match its recorded hash \(sha256)")
         }
         return v
     }
@@ -159,7 +159,7 @@ struct EnrolmentRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     func domain() throws -> Enrolment {
-        guard let on = CalendarDate(enrolledOn) else { throw StoreError("enrolment \(trialID) #\(number) has a bad date '\(enrolledOn)'") }
+        guard let on = CalendarDate(enrolledOn) else { throw ProefError.internalFault("enrolment \(trialID) #\(number) has a bad date '\(enrolledOn)'") }
         return Enrolment(trialID: trialID, number: number, pseudonym: pseudonym, logPseudonym: logPseudonym, municipality: municipality,
                          enrolledAt: enrolledAt, enrolledOn: on, enrolledBy: enrolledBy, sequence: sequence, arm: arm, factors: factors,
                          cluster: cluster, covariates: covariates, logIndex: logIndex, receivedArm: receivedArm,
@@ -179,7 +179,7 @@ struct ScreeningRecord: Codable, FetchableRecord, PersistableRecord {
     init(_ s: Screening) { trialID = s.trialID; at = s.at; municipality = s.municipality; outcome = s.outcome.rawValue; rule = s.rule }
 
     func domain() throws -> Screening {
-        guard let o = Screening.Outcome(rawValue: outcome) else { throw StoreError("screening has an unknown outcome '\(outcome)'") }
+        guard let o = Screening.Outcome(rawValue: outcome) else { throw ProefError.internalFault("screening has an unknown outcome '\(outcome)'") }
         return Screening(trialID: trialID, at: at, municipality: municipality, outcome: o, rule: rule)
     }
 }
@@ -206,7 +206,7 @@ struct OutcomeRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     func domain() throws -> OutcomeMeasurement {
-        guard let on = CalendarDate(measuredOn) else { throw StoreError("measurement of \(trialID) #\(enrolment) has a bad date '\(measuredOn)'") }
+        guard let on = CalendarDate(measuredOn) else { throw ProefError.internalFault("measurement of \(trialID) #\(enrolment) has a bad date '\(measuredOn)'") }
         return OutcomeMeasurement(trialID: trialID, enrolment: enrolment, outcome: outcome, wave: wave, version: version, value: value,
                                   measuredOn: on, source: source, outsideWindow: outsideWindow, reason: reason, recordedBy: recordedBy, recordedAt: recordedAt)
     }

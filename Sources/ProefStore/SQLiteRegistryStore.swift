@@ -3,7 +3,9 @@ import GRDB
 import ProefCore
 
 /// `RegistryStore` over GRDB. Every method is one transaction; constraint violations become
-/// domain conflicts so the edges can answer 409 rather than 500.
+/// domain conflicts so the edges can answer 409 rather than 500. SQLite has one writer, so
+/// `write(locking:)` is serialised with every other write, which is more than the contract asks;
+/// bodies run on GRDB's writer queue.
 public struct SQLiteRegistryStore: RegistryStore {
     let db: AppDatabase
     private var writer: any DatabaseWriter { db.writer }
@@ -48,6 +50,10 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
+    public func token(id: String) async throws -> AccessToken? {
+        try await writer.read { db in try AccessTokenRecord.fetchOne(db, key: id)?.domain }
+    }
+
     public func token(secretHash: String) async throws -> (AccessToken, User)? {
         try await writer.read { db in
             guard let t = try AccessTokenRecord.filter(Column("secretHash") == secretHash).fetchOne(db),
@@ -66,13 +72,26 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
-    public func trials() async throws -> [Trial] {
-        try await writer.read { db in try TrialRecord.order(Column("registeredAt"), Column("id")).fetchAll(db).map { try $0.domain() } }
+    public func trials(_ filter: TrialFilter) async throws -> [Trial] {
+        try await writer.read { db in
+            var q = TrialRecord.order(Column("registeredAt"), Column("id"))
+            if let status = filter.status { q = q.filter(Column("status") == status.rawValue) }
+            if let owner = filter.owner { q = q.filter(Column("owner") == owner) }
+            if let code = filter.municipality {
+                q = q.filter(sql: "EXISTS (SELECT 1 FROM json_each(trial.municipalities) WHERE value = ?)", arguments: [code])
+            }
+            if let id = filter.conflictsWith {
+                q = q.filter(sql: "EXISTS (SELECT 1 FROM json_each(trial.conflictsWith) WHERE value = ?)", arguments: [id])
+            }
+            return try q.fetchAll(db).map { try $0.domain() }
+        }
     }
 
-    public func enrolments(trialID: String) async throws -> [Enrolment] {
+    public func enrolments(trialID: String, municipality: String?) async throws -> [Enrolment] {
         try await writer.read { db in
-            try EnrolmentRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchAll(db).map { try $0.domain() }
+            var q = EnrolmentRecord.filter(Column("trialID") == trialID)
+            if let municipality { q = q.filter(Column("municipality") == municipality) }
+            return try q.order(Column("number")).fetchAll(db).map { try $0.domain() }
         }
     }
 
@@ -123,11 +142,22 @@ public struct SQLiteRegistryStore: RegistryStore {
         try await writer.read { db in try body(SQLiteTrialTransaction(db: db)) }
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T {
+    public func write<T: Sendable>(locking trials: [String], _ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T {
         do {
             return try await writer.write { db in try body(SQLiteTrialTransaction(db: db)) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ProefError(.conflict, "the change collides with one made at the same time; try again")
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    public func saveSetting(_ key: String, _ value: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
         }
     }
 

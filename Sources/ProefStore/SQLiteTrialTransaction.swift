@@ -23,7 +23,7 @@ struct SQLiteTrialTransaction: TrialTransaction {
             : "SELECT hash FROM merkleNode WHERE trialID = ? AND level = ? AND idx = ?"
         let args: StatementArguments = level == 0 ? [trialID, index] : [trialID, level, index]
         guard let data = try Data.fetchOne(db, sql: sql, arguments: args) else {
-            throw StoreError("the audit log of '\(trialID)' lacks node (\(level), \(index))")
+            throw ProefError.internalFault("the audit log of '\(trialID)' lacks node (\(level), \(index))")
         }
         return Array(data)
     }
@@ -93,7 +93,7 @@ struct SQLiteTrialTransaction: TrialTransaction {
         let json = CanonicalJSON.encode(state)
         try db.execute(sql: "UPDATE trialSecret SET allocationState = ? WHERE trialID = ?", arguments: [json, trialID])
         if db.changesCount == 0 {
-            throw StoreError("trial '\(trialID)' has no sealed seed to keep its allocation state with")
+            throw ProefError.internalFault("trial '\(trialID)' has no sealed seed to keep its allocation state with")
         }
     }
 

@@ -48,8 +48,8 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         let report = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, method: method, outcome: "hours_worked", wave: 6, randomisationDraws: method == .differenceInMeans ? 500 : 0)
         // Two strata of about 120 clients: every arm has many clients in each (the seed is drawn at lock, so arms vary per run).
         #expect(report.rows.count == 3, "\(report.skipped)")
-        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
-        let hours = Dictionary(uniqueKeysWithValues: try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).compactMap { m in m.value.map { (m.enrolment, $0) } })
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
+        let hours = Dictionary(uniqueKeysWithValues: try await t.store.latestOutcomes(trialID: Fixtures.utrecht).compactMap { m in m.value.map { (m.enrolment, $0) } })
         for row in report.rows {
             let units = enrolments.filter { ($0.arm == row.arm || $0.arm == "control") && hours[$0.number] != nil }
             var columns: [String: [String]] = [
@@ -86,7 +86,7 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
     func multiplicityFamilies() async throws {
         let t = try await Self.trial()
         let p = try ProtocolParser.decode(Self.trialText)
-        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
         var rng = SplitMix64(seed: 19)
         var outcomes: [OutcomeMeasurement] = []
         for e in enrolments {
@@ -133,7 +133,7 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
     func blockedThinStratum() async throws {
         let t = try await Self.trial()
         let p = try ProtocolParser.decode(Self.trialText)
-        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
         // Everyone without partial work is measured; of those with it, one client of the arm and all controls.
         let arm = "extra-begeleiding"
         let thin = enrolments.first { $0.covariates["has_partial_work"] == "true" && $0.arm == arm }!
@@ -186,7 +186,7 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         #expect(after.rows.count == before.rows.count && after.rows.allSatisfy { $0.pRandomisation == nil })
         #expect(after.skipped.contains { $0.hasPrefix("randomisation inference:") && $0.contains("sequences 1, 2") }, "\(after.skipped)")
         // Expected counts: 240 clients at 1/4 each, 20 at 2/5 for control and 1/5 for the others; SciPy's chisquare on them.
-        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
         let arms = ["control", "vrijstelling", "extra-begeleiding", "bijverdienen"]
         let counts = arms.map { arm in enrolments.filter { $0.arm == arm }.count }
         let expected = arms.map { 240.0 / 4 + 20.0 * ($0 == "control" ? 2 : 1) / 5 }
@@ -238,7 +238,7 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "paid_work", wave: 6, randomisationDraws: 0)
         let row = try #require(report.rows.first)
         #expect(row.estimator == "cr2" && report.rows.count == 1)
-        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.cluster)
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.cluster, municipality: nil)
         let r = try estimatrReference("cr2z", [
             "y": enrolments.map { n in csv.contains("\n\(n.number),paid_work,6,1,") ? "1" : "0" },
             "z": enrolments.map { $0.arm == "vast" ? "1" : "0" },
@@ -262,7 +262,7 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
 
         let survival = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.cluster, outcome: "exit_benefit", randomisationDraws: 0)
         let exit = try #require(survival.survival.first, "\(survival.skipped)")
-        let status = Dictionary(uniqueKeysWithValues: try await t.registry.store.latestOutcomes(trialID: Fixtures.cluster)
+        let status = Dictionary(uniqueKeysWithValues: try await t.store.latestOutcomes(trialID: Fixtures.cluster)
             .filter { $0.outcome == "exit_benefit" }.map { ($0.enrolment, $0) })
         let cox = try survivalReference("cox", [
             "time": enrolments.map { String(status[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) },
@@ -301,8 +301,8 @@ func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         _ = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: false)
         let report = try await t.registry.estimates(as: .localOperator, trialID: Fixtures.utrecht, outcome: "exit_benefit", randomisationDraws: 0)
         #expect(report.survival.count == 3, "\(report.skipped)")
-        let enrolments = try await t.registry.store.enrolments(trialID: Fixtures.utrecht)
-        let status = Dictionary(uniqueKeysWithValues: try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).map { ($0.enrolment, $0) })
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
+        let status = Dictionary(uniqueKeysWithValues: try await t.store.latestOutcomes(trialID: Fixtures.utrecht).map { ($0.enrolment, $0) })
         for row in report.survival {
             let units = enrolments.filter { $0.arm == row.arm || $0.arm == "control" }
             let columns: [String: [String]] = [

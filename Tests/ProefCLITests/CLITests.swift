@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProefAPI
 import ProefCore
 import ProefServer
 import ProefStore
@@ -9,7 +10,7 @@ import HummingbirdTesting
 import Hummingbird
 
 @Suite struct CLITests {
-    @Test("protocol validate passes good files and lists every problem of bad ones with exit code 1")
+    @Test("protocol validate passes good files and lists every problem of bad ones with exit code 2")
     func validate() async throws {
         let cli = try CLI()
         let files = Fixtures.allProtocols.map { Fixtures.protocolsFolder.appendingPathComponent($0 + ".yaml").path }
@@ -19,11 +20,11 @@ import Hummingbird
             .replacingOccurrences(of: "sponsor:", with: "sponser:")
             .replacingOccurrences(of: "    weight: 1\n", with: "    weight: 0\n"))
         let r = try await cli.runAsync("protocol", "validate", bad, files[0])
-        #expect(r.status == 1)
+        #expect(r.status == 2)
         #expect(r.stderr.contains("bad.yaml:") && r.stderr.contains(": sponser: unknown field 'sponser'"))
         #expect(r.stderr.contains("sponsor: is required"))
         let missing = try await cli.runAsync("protocol", "validate", "nope.yaml")
-        #expect(missing.status == 1 && missing.stderr.contains("cannot read 'nope.yaml'"))
+        #expect(missing.status == 3 && missing.stderr.contains("cannot read 'nope.yaml'"))
     }
 
     @Test("init creates the database, a 0600 key file and an admin token once")
@@ -34,7 +35,7 @@ import Hummingbird
         let mode = try FileManager.default.attributesOfItem(atPath: cli.folder.appendingPathComponent("proef.key").path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         let again = try await cli.runAsync("init")
-        #expect(again.status == 1 && again.stderr.contains("exists already"))
+        #expect(again.status == 5 && again.stderr.contains("exists already"))
         // The token's secret is nowhere in the database file.
         let db = try Data(contentsOf: cli.folder.appendingPathComponent("proef.sqlite"))
         #expect(db.range(of: Data(token.utf8)) == nil)
@@ -43,7 +44,7 @@ import Hummingbird
         let envDB = try await cli.runAsync("municipality", "list", environment: ["PROEF_DB": "other.sqlite"])
         #expect(envDB.status == 0)
         let none = try await cli.runAsync("trial", "list", "--db", "missing.sqlite")
-        #expect(none.status == 1 && none.stderr.contains("proef init"))
+        #expect(none.status == 3 && none.stderr.contains("proef init"))
     }
 
     @Test("a programme manager's tour works locally: register, list, lock, amend, show, versions")
@@ -101,12 +102,12 @@ import Hummingbird
             let lock = try await cli.runAsync(["trial", "lock", Fixtures.cluster] + remote)
             #expect(lock.stdout.contains("is now locked"))
             let again = try await cli.runAsync(["trial", "lock", Fixtures.cluster] + remote)
-            #expect(again.status == 1 && again.stderr.contains("error: status: cannot lock a trial that is locked"))
+            #expect(again.status == 5 && again.stderr.contains("error: status: cannot lock a trial that is locked"))
             let invalid = try cli.write("bad.yaml", "format: 1\nid: x-y\nbogus: 1\n")
             let reg = try await cli.runAsync(["trial", "register", invalid] + remote)
-            #expect(reg.status == 1 && reg.stderr.contains("bad.yaml:3:1: bogus: unknown field"))
+            #expect(reg.status == 2 && reg.stderr.contains("bad.yaml:3:1: bogus: unknown field"))
             let wrongToken = try await cli.runAsync(["trial", "list", "--server", "http://127.0.0.1:\(port)", "--token", "proef_wrong"])
-            #expect(wrongToken.status == 1 && wrongToken.stderr.contains("the token is not known"))
+            #expect(wrongToken.status == 4 && wrongToken.stderr.contains("the token is not known"))
             let tok = try await cli.runAsync(["token", "create", "admin", "--json"] + remote)
             #expect(try APICoding.decoder().decode(IssuedToken.self, from: Data(tok.stdout.utf8)).token.userID == "admin")
         }

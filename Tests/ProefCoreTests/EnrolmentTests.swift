@@ -106,7 +106,7 @@ func utrechtRequest(_ n: Int, consent: Bool = true, covariates: [String: String]
         }
         await expectError(.consentMissing, field: "consent") { _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(2, consent: false)) }
         _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(3))
-        let screenings = try await t.registry.store.screenings(trialID: Fixtures.utrecht)
+        let screenings = try await t.store.screenings(trialID: Fixtures.utrecht)
         #expect(screenings.map(\.outcome) == [.notEligible, .declinedConsent, .randomised])
         #expect(screenings[0].rule == "on-bijstand")
         #expect(try await t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == 1)

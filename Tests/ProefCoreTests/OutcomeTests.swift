@@ -71,7 +71,7 @@ func record(_ t: TestRegistry, _ n: Int, _ outcome: String, _ wave: Int, _ value
         let history = try await t.registry.outcomeHistory(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, enrolment: 1)
         #expect(history.map(\.version) == [1, 2, 3] && history.map(\.value) == [12, 16, nil])
         #expect(history[1].reason == "payslip read wrongly")
-        let latest = try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht)
+        let latest = try await t.store.latestOutcomes(trialID: Fixtures.utrecht)
         #expect(latest.count == 1 && latest[0].version == 3)
     }
 
@@ -119,9 +119,9 @@ func record(_ t: TestRegistry, _ n: Int, _ outcome: String, _ wave: Int, _ value
         let logSize = try await t.registry.latestCheckpoint(trialID: Fixtures.utrecht).size
         let again = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: Self.good, dryRun: false, validOnly: false)
         #expect(again.unchanged == 3 && again.recorded == 0)
-        #expect(try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).count == 3)
+        #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).count == 3)
         #expect(try await t.registry.latestCheckpoint(trialID: Fixtures.utrecht).size == logSize)
-        #expect(try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).first?.source == "UWV extract")
+        #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).first?.source == "UWV extract")
     }
 
     @Test("every bad row is reported by line; with errors nothing is written unless valid-only; dry runs write nothing")
@@ -140,17 +140,17 @@ func record(_ t: TestRegistry, _ n: Int, _ outcome: String, _ wave: Int, _ value
         #expect(!dry.written && dry.recorded == 2)
         #expect(dry.rejected.map(\.line) == [3, 4, 5, 7])
         #expect(dry.rejected.map(\.field) == ["value", "enrolment", "measured_on", "wave"])
-        #expect(try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).isEmpty)
+        #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).isEmpty)
         do {
             _ = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: false)
             Issue.record("imported a file with bad rows")
         } catch let e as ProefError {
             #expect(e.kind == .invalidInput && e.issues.map(\.line) == [3, 4, 5, 7] && e.message.contains("nothing was imported"))
         }
-        #expect(try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).isEmpty)
+        #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).isEmpty)
         let partial = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: true)
         #expect(partial.written && partial.recorded == 2 && partial.rejected.count == 4)
-        #expect(try await t.registry.store.latestOutcomes(trialID: Fixtures.utrecht).count == 2)
+        #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).count == 2)
     }
 
     @Test("missing columns, ragged rows and unclosed quotes are refused before anything is read")

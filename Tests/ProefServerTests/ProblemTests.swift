@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import ProefAPI
 import ProefCore
 import ProefServer
 import ProefTestSupport
@@ -105,16 +106,23 @@ import Testing
         }
     }
 
-    @Test("a 500 says nothing of the internal error")
+    @Test("a 500 says nothing of the internal error and carries the incident id of its log line")
     func internalError() async throws {
         let registry = Registry(store: FailingStore(), keyring: Fixtures.keyring)
-        let app = buildApplication(ServerConfiguration(), registry: registry, logger: Logger(label: "test"))
+        let lines = RecordedLog()
+        let app = buildApplication(ServerConfiguration(), registry: registry, logger: Logger(label: "test") { _ in lines })
         try await app.test(.router) { client in
             let r = try await client.execute(uri: "/v1/trials", method: .get, headers: [.authorization: "Bearer proef_x"])
             #expect(r.status.code == 500)
             #expect(r.headers[.contentType] == "application/problem+json")
             #expect(!String(buffer: r.body).contains("SECRET-INTERNAL"))
-            #expect(String(buffer: r.body).contains("urn:proef:problem:internal"))
+            let problem = try APICoding.decoder().decode(Problem.self, from: Data(String(buffer: r.body).utf8))
+            #expect(problem.type == "urn:proef:problem:internal")
+            let incident = try #require(problem.incident)
+            #expect(incident.count == 12 && problem.detail.contains(incident))
+            let logged = lines.entries.filter { $0.metadata["incident"] == incident }
+            #expect(logged.count == 1)
+            #expect(logged.first?.metadata["error"]?.contains("SECRET-INTERNAL") == true)
         }
     }
 }
@@ -129,16 +137,42 @@ struct FailingStore: RegistryStore {
     func user(id: String) async throws -> User? { throw Internal() }
     func insertToken(_ t: AccessToken) async throws { throw Internal() }
     func tokens(userID: String?) async throws -> [AccessToken] { throw Internal() }
+    func token(id: String) async throws -> AccessToken? { throw Internal() }
     func token(secretHash: String) async throws -> (AccessToken, User)? { throw Internal() }
     func updateToken(id: String, _ change: @Sendable (inout AccessToken) throws -> Void) async throws -> AccessToken { throw Internal() }
-    func trials() async throws -> [Trial] { throw Internal() }
-    func enrolments(trialID: String) async throws -> [Enrolment] { throw Internal() }
+    func setting(_ key: String) async throws -> String? { throw Internal() }
+    func saveSetting(_ key: String, _ value: String) async throws { throw Internal() }
+    func trials(_ filter: TrialFilter) async throws -> [Trial] { throw Internal() }
+    func enrolments(trialID: String, municipality: String?) async throws -> [Enrolment] { throw Internal() }
     func screenings(trialID: String) async throws -> [Screening] { throw Internal() }
     func latestOutcomes(trialID: String) async throws -> [OutcomeMeasurement] { throw Internal() }
     func outcomeHistory(trialID: String, enrolment: Int) async throws -> [OutcomeMeasurement] { throw Internal() }
     func forEachClient(trialID: String, _ body: @Sendable (Enrolment, [OutcomeMeasurement]) throws -> Void) async throws { throw Internal() }
     func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T { throw Internal() }
-    func write<T: Sendable>(_ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T { throw Internal() }
+    func write<T: Sendable>(locking trials: [String], _ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T { throw Internal() }
     func appendAccessLog(_ entry: AccessLogEntry) async throws { throw Internal() }
     func accessLog(limit: Int) async throws -> [AccessLogEntry] { throw Internal() }
+}
+
+/// Keeps every log line a test's service writes, to find the one an answer refers to.
+final class RecordedLog: LogHandler, @unchecked Sendable {
+    struct Line { var message: String; var metadata: [String: String] }
+    private let lock = NSLock()
+    private var lines: [Line] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = metadata
+        all.merge(event.metadata ?? [:]) { $1 }
+        let line = Line(message: "\(event.message)", metadata: all.mapValues { "\($0)" })
+        lock.withLock { lines.append(line) }
+    }
+
+    var entries: [Line] { lock.withLock { lines } }
 }

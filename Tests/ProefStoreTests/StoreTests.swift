@@ -46,7 +46,7 @@ import Testing
         try await t.database.writer.write {
             try $0.execute(sql: "UPDATE protocolVersion SET canonicalJSON = replace(canonicalJSON, '\"targetSampleSize\":800', '\"targetSampleSize\":801')")
         }
-        await #expect(throws: StoreError.self) { _ = try await t.registry.versions(as: Fixtures.admin, trialID: Fixtures.utrecht) }
+        await #expect(throws: ProefError.self) { _ = try await t.registry.versions(as: Fixtures.admin, trialID: Fixtures.utrecht) }
     }
 
     @Test("a failed transition leaves the trial and its versions as they were")
@@ -63,12 +63,12 @@ import Testing
         let created = try KeyFile.create(at: path)
         #expect(created.masterSecret.count == 32)
         #expect(try KeyFile.load(path: path, environment: [:]).masterSecret == created.masterSecret)
-        #expect(throws: StoreError.self) { try KeyFile.create(at: path) }
+        #expect { try KeyFile.create(at: path) } throws: { ($0 as? ProefError)?.kind == .conflict }
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-        #expect(throws: StoreError.self) { try KeyFile.load(path: path, environment: [:]) }
+        #expect { try KeyFile.load(path: path, environment: [:]) } throws: { ($0 as? ProefError)?.kind == .forbidden }
         let hex = String(repeating: "ab", count: 32)
         #expect(try KeyFile.load(path: "/nonexistent", environment: [KeyFile.environmentVariable: hex]).masterSecret == [UInt8](repeating: 0xab, count: 32))
-        #expect(throws: StoreError.self) { try KeyFile.load(path: "/nonexistent", environment: [KeyFile.environmentVariable: "short"]) }
+        #expect { try KeyFile.load(path: "/nonexistent", environment: [KeyFile.environmentVariable: "short"]) } throws: { ($0 as? ProefError)?.kind == .invalidInput }
         #expect(created.subkey("pseudonym") != created.subkey("seal"))
     }
 }

@@ -59,13 +59,16 @@ public final class TestClock: @unchecked Sendable {
 /// A registry on a fresh in-memory database with every fixture municipality and user.
 public struct TestRegistry: Sendable {
     public let registry: Registry
+    /// The registry's store, for tests that look below the use cases.
+    public let store: any RegistryStore
     public let database: AppDatabase
     public let clock: TestClock
 
     public init(registerProtocols: [String] = []) async throws {
         let clock = TestClock()
         database = try AppDatabase.inMemory()
-        registry = Registry(store: SQLiteRegistryStore(database), keyring: Fixtures.keyring, clock: { clock.now })
+        store = SQLiteRegistryStore(database)
+        registry = Registry(store: store, keyring: Fixtures.keyring, clock: { clock.now })
         self.clock = clock
         let op = Principal.localOperator
         for (code, name) in Fixtures.municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }

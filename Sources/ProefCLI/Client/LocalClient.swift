@@ -2,7 +2,6 @@ import Foundation
 import ProefAnalysis
 import ProefCore
 import ProefDatasets
-import ProefStore
 
 /// Works on the database file directly, as the local operator (who holds the file, and so is an administrator).
 public struct LocalClient: ProefClient {
@@ -12,14 +11,6 @@ public struct LocalClient: ProefClient {
     public init(registry: Registry, principal: Principal = .localOperator) {
         self.registry = registry
         self.principal = principal
-    }
-
-    static func open(databasePath: String, keyring: @autoclosure () throws -> Keyring) throws -> LocalClient {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw ProefError(.notFound, field: "db", "no database at '\(databasePath)'; run 'proef init' first, or pass --db or --server")
-        }
-        let db = try AppDatabase.open(path: databasePath)
-        return LocalClient(registry: Registry(store: SQLiteRegistryStore(db), keyring: try keyring()))
     }
 
     public func municipalities() async throws -> [Municipality] { try await registry.municipalities(as: principal) }

@@ -42,8 +42,8 @@ struct AnalyseCommand: AsyncParsableCommand {
         }
         if holm { for (i, a) in Multiplicity.holm(rows.map(\.estimate.pValue)).enumerated() { rows[i].pAdjusted = a } }
         if rows.isEmpty {
-            throw CLIFailure(skipped.isEmpty ? "no arm has two or more measured clients beside two in '\(control)'"
-                                             : "nothing could be estimated: " + skipped.joined(separator: "; "))
+            throw ProefError.invalid("file", skipped.isEmpty ? "no arm has two or more measured clients beside two in '\(control)'"
+                                                             : "nothing could be estimated: " + skipped.joined(separator: "; "))
         }
         if csv {
             print("outcome,wave,arm,control,estimator,n_arm,n_control,estimate,std_error,df,p_value,ci_lower,ci_upper,p_adjusted," + EffectTables.extraHeader)
@@ -107,10 +107,10 @@ struct PowerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let p = try ProtocolParser.decode(try readFile(file), file: file)
-        guard let control = p.controlArm else { throw CLIFailure("the protocol has no control arm") }
+        guard let control = p.controlArm else { throw ProefError.invalid("arms", "the protocol has no control arm") }
         var deff = 1.0
         if p.design.type == .cluster {
-            guard let icc, let clusterSize else { throw CLIFailure("\(p.id) randomises clusters: give --icc and --cluster-size for the design effect") }
+            guard let icc, let clusterSize else { throw ValidationError("\(p.id) randomises clusters: give --icc and --cluster-size for the design effect") }
             deff = Power.designEffect(clusterSize: clusterSize, icc: icc)
         }
         let total = Double(n ?? p.targetSampleSize), weights = Double(p.totalWeight)

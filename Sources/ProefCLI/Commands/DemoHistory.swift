@@ -35,7 +35,7 @@ struct DemoHistory {
         let today = Date()
         let start = Calendar(identifier: .gregorian).date(byAdding: .month, value: -30, to: today) ?? today
         let clock = Clock(start)
-        let past = Registry(store: registry.store, keyring: registry.keyring, clock: { clock.now })
+        let past = registry.with(clock: { clock.now })
         let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
         let km = Principal(userID: "km.utrecht", role: .klantmanager, municipality: "GM0344")
         _ = try await past.register(as: pm, protocolText: protocolText, file: file)

@@ -5,7 +5,7 @@ import ProefStore
 /// A ready-to-explore installation: the municipalities of the example protocols, a user of
 /// each role with a token, every protocol in the folder registered and locked, and the Utrecht
 /// trial with two and a half years of simulated enrolments and outcomes (see `DemoHistory`).
-enum DemoSetup {
+public enum DemoSetup {
     static let municipalities = [
         ("GM0344", "Utrecht"), ("GM0014", "Groningen"), ("GM0855", "Tilburg"), ("GM0289", "Wageningen"),
         ("GM0268", "Nijmegen"), ("GM0150", "Deventer"), ("GM0363", "Amsterdam"), ("GM0599", "Rotterdam"),
@@ -19,13 +19,15 @@ enum DemoSetup {
         ("auditor", "Auditor Demo", .auditor, nil),
     ]
 
-    static func create(databasePath: String, keyFilePath: String, protocolsFolder: String) async throws -> Registry {
-        for path in [databasePath, databasePath + "-wal", databasePath + "-shm", keyFilePath] {
-            try? FileManager.default.removeItem(atPath: path)
-        }
-        let setup = try await LocalSetup.initialise(databasePath: databasePath, keyFilePath: keyFilePath, adminID: "admin", adminName: "Administrator")
+    /// Recreates the demo installation at `location`; refuses a database that the demo did not make.
+    public static func create(_ location: StoreLocation, keyFilePath: String, protocolsFolder: String) async throws -> Registry {
+        try await requireDemoOrAbsent(location)
+        try Store.remove(location)
+        if FileManager.default.fileExists(atPath: keyFilePath) { try FileManager.default.removeItem(atPath: keyFilePath) }
+        let setup = try await LocalSetup.initialise(location, keyFilePath: keyFilePath, adminID: "admin", adminName: "Administrator")
         let registry = setup.registry
         let op = Principal.localOperator
+        try await registry.markAsDemo(as: op)
         for (code, name) in municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }
         var tokens = [("admin", setup.token.secret)]
         for u in users {
@@ -44,12 +46,22 @@ enum DemoSetup {
             _ = try await registry.transition(as: pm, trialID: trial.id, .lock)
             _ = try await registry.grant(as: pm, trialID: trial.id, statistician: "stat")
         }
-        var text = "demo database \(databasePath): \(files.count) trials registered and locked from \(protocolsFolder)/;"
+        var text = "demo database \(location): \(files.count) trials registered and locked from \(protocolsFolder)/;"
         text += " utrecht-weten-wat-werkt holds simulated enrolments and outcomes\n"
         text += "demo tokens (this database only):\n"
         for (user, secret) in tokens { text += "  \(user.padding(toLength: 13, withPad: " ", startingAt: 0)) \(secret)\n" }
         // Written unbuffered: the service runs on and a buffered print would not reach a redirected log.
         FileHandle.standardOutput.write(Data(text.utf8))
         return registry
+    }
+
+    /// `serve --demo` deletes its database to start afresh, so it must never be pointed at real data.
+    static func requireDemoOrAbsent(_ location: StoreLocation) async throws {
+        guard case let .sqlite(path) = location, FileManager.default.fileExists(atPath: path) else { return }
+        let existing = try? await Store.open(location, mode: .existing)
+        guard let existing, try await existing.setting(Registry.demoSetting) == "true" else {
+            throw ProefError(.conflict, field: "database", value: path,
+                             "'\(path)' is not a demo database; 'serve --demo' recreates its database, so it only replaces one it made itself. Name another file with --database")
+        }
     }
 }

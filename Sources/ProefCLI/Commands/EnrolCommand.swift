@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProefCore
-import ProefServer
+import ProefAPI
 
 struct EnrolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -12,11 +12,11 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Name of the first administrator.") var name = "Administrator"
 
     func run() async throws {
-        let setup = try await LocalSetup.initialise(databasePath: global.databasePath, keyFilePath: global.keyFilePath,
-                                                   adminID: admin, adminName: name)
+        let location = try global.databaseLocation
+        let setup = try await LocalSetup.initialise(location, keyFilePath: global.keyFilePath, adminID: admin, adminName: name)
         try Printer(json: global.json).emit(setup.token) {
             """
-            created database \(global.databasePath) and key file \(global.keyFilePath) (mode 0600)
+            created database \(location) and key file \(global.keyFilePath) (mode 0600)
             administrator '\(admin)' token (shown once; store it now):
             \(setup.token.secret)
             """
@@ -31,14 +31,13 @@ enum LocalSetup {
         var token: IssuedToken
     }
 
-    static func initialise(databasePath: String, keyFilePath: String, adminID: String, adminName: String,
+    static func initialise(_ location: StoreLocation, keyFilePath: String, adminID: String, adminName: String,
                            logName: String = KeyFile.defaultLogName) async throws -> Result {
-        if FileManager.default.fileExists(atPath: databasePath) {
-            throw CLIFailure("database '\(databasePath)' exists already; 'proef init' only creates a new one")
+        if case let .sqlite(path) = location, FileManager.default.fileExists(atPath: path) {
+            throw ProefError(.conflict, field: "database", value: path, "database '\(path)' exists already; 'proef init' only creates a new one")
         }
         let keys = try KeyFile.create(at: keyFilePath)
-        let db = try AppDatabase.open(path: databasePath)
-        let registry = Registry(store: SQLiteRegistryStore(db), keyring: try keys.keyring(logName: logName))
+        let registry = Registry(store: try await Store.open(location, mode: .create), keyring: try keys.keyring(logName: logName))
         let op = Principal.localOperator
         _ = try await registry.addUser(as: op, id: adminID, name: adminName, role: .administrator, municipality: nil)
         let token = try await registry.createToken(as: op, userID: adminID, label: "created by proef init", validFor: nil)

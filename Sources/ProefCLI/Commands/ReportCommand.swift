@@ -13,7 +13,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .customLong("randomisation-draws"), help: "Randomisation-inference draws (0: none).") var randomisationDraws: Int?
 
     func run() async throws {
-        let client = try global.client()
+        let client = try await global.client()
         let detail = try await client.trial(id: trial)
         let report = TrialReport(title: detail.trial.title,
                                  effects: try await client.estimates(trialID: trial, method: nil, outcome: nil, wave: nil, randomisationDraws: randomisationDraws),

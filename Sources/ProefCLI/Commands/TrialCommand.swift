@@ -37,7 +37,7 @@ struct TrialCommand: AsyncParsableCommand {
         @Option(help: "Print this protocol version in full.") var version: Int?
 
         func run() async throws {
-            let client = try global.client()
+            let client = try await global.client()
             if let version {
                 let v = try await client.version(trialID: id, number: version)
                 try Printer(json: global.json).emit(v) { "\(id) v\(v.version.number) sha256 \(v.version.sha256)\n\(v.canonicalJSON)" }

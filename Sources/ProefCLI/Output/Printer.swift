@@ -1,6 +1,6 @@
 import Foundation
 import ProefCore
-import ProefServer
+import ProefAPI
 
 /// Prints results as a table (default) or as the API's JSON (`--json`), so scripts get
 /// exactly what the HTTP service returns.

@@ -4,6 +4,8 @@ public struct Principal: Sendable, Equatable {
     public var role: Role
     public var municipality: String?
     public var tokenID: String?
+    /// True only for `localOperator`: not a user of the registry but whoever holds its files.
+    public private(set) var isLocalOperator = false
 
     public init(userID: String, role: Role, municipality: String?, tokenID: String? = nil) {
         self.userID = userID; self.role = role; self.municipality = municipality; self.tokenID = tokenID
@@ -13,7 +15,11 @@ public struct Principal: Sendable, Equatable {
         self.init(userID: user.id, role: user.role, municipality: user.municipality, tokenID: tokenID)
     }
 
-    /// Someone with the database file and the key file in hand is an administrator already;
-    /// the CLI acts as this principal when it works on a local database.
-    public static let localOperator = Principal(userID: "local", role: .administrator, municipality: nil)
+    /// Someone with the database file and the key file in hand: the CLI acts as this principal
+    /// when it works on a local database. `Policy` decides what it may do, like any other.
+    public static let localOperator: Principal = {
+        var p = Principal(userID: "local", role: .administrator, municipality: nil)
+        p.isLocalOperator = true
+        return p
+    }()
 }

@@ -37,20 +37,20 @@ public struct Receipt: Sendable, Codable, Equatable {
     public func verify(with key: LogVerifierKey) throws {
         let cp = try Checkpoint.verify(note: checkpoint, key: key)
         guard cp.origin == TransparencyLog.origin(logName: key.name, trialID: trialID) else {
-            throw CheckpointError("the signed tree head is for log '\(cp.origin)', not for trial '\(trialID)'")
+            throw ProefError.verification("the signed tree head is for log '\(cp.origin)', not for trial '\(trialID)'")
         }
         let leaf = LogEntry.leafHashOf(entry)
-        guard Hex.encode(leaf) == entryHash else { throw CheckpointError("the entry does not hash to the receipt's entry hash") }
+        guard Hex.encode(leaf) == entryHash else { throw ProefError.verification("the entry does not hash to the receipt's entry hash") }
         let proof = try inclusionProof.map { h -> [UInt8] in
-            guard let b = Hex.decode(h) else { throw CheckpointError("inclusion proof holds a value that is not hex") }
+            guard let b = Hex.decode(h) else { throw ProefError.verification("inclusion proof holds a value that is not hex") }
             return b
         }
         guard Merkle.verifyInclusion(leafHash: leaf, index: leafIndex, size: cp.size, proof: proof, root: cp.rootHash) else {
-            throw CheckpointError("the inclusion proof does not lead from entry \(leafIndex) to the signed tree head of size \(cp.size)")
+            throw ProefError.verification("the inclusion proof does not lead from entry \(leafIndex) to the signed tree head of size \(cp.size)")
         }
         let decoded = try LogEntry.decode(entry)
         guard decoded.kind == .enrolled, decoded.trial == trialID, decoded.enrolment == enrolment, decoded.arm == arm else {
-            throw CheckpointError("the log entry does not say what the receipt says (trial, enrolment number, arm)")
+            throw ProefError.verification("the log entry does not say what the receipt says (trial, enrolment number, arm)")
         }
     }
 }

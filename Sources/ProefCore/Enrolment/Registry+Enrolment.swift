@@ -9,9 +9,7 @@ extension Registry {
         let bsn = try BSN(request.bsn)
         let existing = try await existingTrial(trialID)
         let municipality = request.municipality ?? p.municipality ?? ""
-        if p != .localOperator {
-            try await authorize(p, .enrol, Scope(trial: existing, municipality: municipality), target: trialID)
-        }
+        try await authorize(p, .enrol, Scope(trial: existing, municipality: municipality), target: trialID)
         guard existing.municipalities.contains(municipality) else {
             throw ProefError.invalid("municipality", municipality.isEmpty ? "name the enrolling municipality"
                                      : "'\(municipality)' does not take part in trial '\(trialID)'")
@@ -22,7 +20,8 @@ extension Registry {
         let logPseudonym = keyring.logPseudonym(bsn, trialID: trialID)
         let now = clock()
         let (log, keys) = (self.log, self.keyring)
-        let outcome = try await store.write { tx -> Result<EnrolmentResult, ProefError> in
+        // The conflicting trials are locked too: a client enrolled in one at the same moment is seen.
+        let outcome = try await store.write(locking: [trialID] + conflicting) { tx -> Result<EnrolmentResult, ProefError> in
             let trial = try tx.existingTrial(trialID)
             if let enrolled = try tx.enrolment(trialID: trialID, pseudonym: pseudonym) {
                 return .success(try Self.result(enrolled, alreadyEnrolled: true, trial: trial, log: log, tx: tx))
@@ -92,8 +91,7 @@ extension Registry {
 
     /// Trials that exclude this one: those its protocol names and those whose protocol names it.
     private func conflictingTrials(of trial: Trial) async throws -> [String] {
-        let all = try await store.trials()
-        let reverse = all.filter { $0.conflictsWith.contains(trial.id) }.map(\.id)
+        let reverse = try await store.trials(TrialFilter(conflictsWith: trial.id)).map(\.id)
         return Array(Set(trial.conflictsWith + reverse)).filter { $0 != trial.id }
     }
 
@@ -164,12 +162,10 @@ extension Registry {
         guard let current = try await store.read({ try $0.enrolment(trialID: trialID, number: number) }) else {
             throw ProefError.notFound("enrolment", "\(trialID) #\(number)")
         }
-        if p != .localOperator && !(p.role == .programmeManager && trial.owner == p.userID) {
-            try await authorize(p, .enrol, Scope(trial: trial, municipality: current.municipality), target: "\(trialID) #\(number)")
-        }
+        try await authorize(p, .correctEnrolment, Scope(trial: trial, municipality: current.municipality), target: "\(trialID) #\(number)")
         let now = clock()
         let log = self.log
-        return try await store.write { tx in
+        return try await store.write(locking: [trialID]) { tx in
             let trial = try tx.existingTrial(trialID)
             guard trial.status != .closed else { throw ProefError(.illegalTransition, field: "status", "trial '\(trialID)' is closed") }
             try check(try tx.currentVersion(of: trial).protocol)
@@ -186,8 +182,7 @@ extension Registry {
     /// Enrolments of a trial: all for its programme manager, a klantmanager's own municipality only.
     public func enrolments(as p: Principal, trialID: String) async throws -> [Enrolment] {
         let trial = try await existingTrial(trialID)
-        if p != .localOperator { try await authorize(p, .readEnrolments, Scope(trial: trial)) }
-        let all = try await store.enrolments(trialID: trialID)
-        return p.role == .klantmanager ? all.filter { $0.municipality == p.municipality } : all
+        try await authorize(p, .readEnrolments, Scope(trial: trial))
+        return try await store.enrolments(trialID: trialID, municipality: Policy.clientMunicipality(p))
     }
 }

@@ -59,15 +59,15 @@ extension Registry {
     /// Waves without a measurement that are open, overdue, or open within `withinDays`.
     public func due(as p: Principal, trialID: String, municipality: String? = nil, withinDays: Int = 0) async throws -> [DueItem] {
         let trial = try await existingTrial(trialID)
-        let scope = p.role == .klantmanager ? p.municipality : municipality
-        if p != .localOperator { try await authorize(p, .recordOutcome, Scope(trial: trial, municipality: scope)) }
+        let scope = Policy.clientMunicipality(p) ?? municipality
+        try await authorize(p, .readFollowUp, Scope(trial: trial, municipality: scope))
         guard withinDays >= 0 else { throw ProefError.invalid("within", "must not be negative") }
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
         let recorded = try await measuredKeys(trialID)
         let today = CalendarDate(clock())
         let horizon = today.adding(days: withinDays)
         var items: [DueItem] = []
-        for e in try await store.enrolments(trialID: trialID) where e.isValid && (scope.map { $0 == e.municipality } ?? true) {
+        for e in try await store.enrolments(trialID: trialID, municipality: scope) where e.isValid {
             for o in proto.outcomes {
                 for w in o.waves where !recorded.contains("\(e.number)/\(o.id)/\(w)") {
                     let window = OutcomeCheck.window(o, wave: w, enrolledOn: e.enrolledOn)
@@ -89,7 +89,7 @@ extension Registry {
         let trial = try await trial(as: p, id: trialID)
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
         let screenings = try await store.screenings(trialID: trialID)
-        let enrolments = try await store.enrolments(trialID: trialID)
+        let enrolments = try await store.enrolments(trialID: trialID, municipality: nil)
         let measured = try await measuredKeys(trialID)
         let today = CalendarDate(clock())
         let primary = proto.outcomes.first { $0.role == .primary }

@@ -26,9 +26,14 @@ extension Registry {
     public func recordOutcome(as p: Principal, trialID: String, _ input: OutcomeInput) async throws -> RecordResult {
         let trial = try await existingTrial(trialID)
         try await authorizeOutcomes(p, trial)
-        let planner = try outcomePlanner(p, trialID: trialID, inputs: [input])
+        let planner = try outcomePlanner(p, trial: trial, inputs: [input])
+        // The client's own municipality decides for a klantmanager; asked here, before the
+        // transaction, so that a refusal is written to the access log like every other.
+        if let enrolment = try await store.read({ try planner.enrolment(input.client, tx: $0) }) {
+            try await authorize(p, .recordOutcome, Scope(trial: trial, municipality: enrolment.municipality), target: "\(trialID) #\(enrolment.number)")
+        }
         let (log, now) = (self.log, clock())
-        return try await store.write { tx in
+        return try await store.write(locking: [trialID]) { tx in
             let plan = try planner.plan(input, line: 0, tx: tx, protocol: try tx.currentVersion(of: tx.existingTrial(trialID)).protocol, now: now)
             if plan.action != .unchanged { try Self.apply([plan.measurement], trialID: trialID, log: log, tx: tx) }
             return RecordResult(action: plan.action, measurement: plan.measurement)
@@ -54,7 +59,7 @@ extension Registry {
                 issues.append(RowIssue(line: row.line, field: e.field ?? "", message: e.message))
             }
         }
-        let planner = try outcomePlanner(p, trialID: trialID, inputs: inputs.map(\.input))
+        let planner = try outcomePlanner(p, trial: trial, inputs: inputs.map(\.input))
         let (log, now) = (self.log, clock())
         let (parsed, parseIssues) = (inputs, issues)
         let body: @Sendable (any TrialReader) throws -> (ImportReport, [OutcomeMeasurement]) = { tx in
@@ -83,7 +88,7 @@ extension Registry {
                                  unchanged: counts[.unchanged] ?? 0, rejected: issues, written: false), planned)
         }
         if dryRun { return try await store.read(body).0 }
-        return try await store.write { tx in
+        return try await store.write(locking: [trialID]) { tx in
             var (report, planned) = try body(tx)
             if !report.rejected.isEmpty && !validOnly {
                 throw ProefError(.invalidInput, field: "line \(report.rejected[0].line)",
@@ -102,23 +107,22 @@ extension Registry {
         guard let e = try await store.read({ try $0.enrolment(trialID: trialID, number: enrolment) }) else {
             throw ProefError.notFound("enrolment", "\(trialID) #\(enrolment)")
         }
-        if p != .localOperator && !(p.role == .statistician && Policy.allows(p, .exportDataset, Scope(trial: trial))) {
-            try await authorize(p, .recordOutcome, Scope(trial: trial, municipality: p.role == .klantmanager ? e.municipality : nil))
-        }
+        try await authorize(p, .readOutcomes, Scope(trial: trial, municipality: e.municipality), target: "\(trialID) #\(enrolment)")
         return try await store.outcomeHistory(trialID: trialID, enrolment: enrolment)
     }
 
     func authorizeOutcomes(_ p: Principal, _ trial: Trial) async throws {
-        if p != .localOperator { try await authorize(p, .recordOutcome, Scope(trial: trial)) }
+        try await authorize(p, .recordOutcome, Scope(trial: trial))
     }
 
     /// Resolves clients and validates rows; BSNs are pseudonymised here, before any transaction.
-    private func outcomePlanner(_ p: Principal, trialID: String, inputs: [OutcomeInput]) throws -> OutcomePlanner {
+    private func outcomePlanner(_ p: Principal, trial: Trial, inputs: [OutcomeInput]) throws -> OutcomePlanner {
+        let trialID = trial.id
         var pseudonyms: [String: String] = [:]
         for input in inputs {
             if case let .bsn(text) = input.client, let bsn = try? BSN(text) { pseudonyms[text] = keyring.datasetPseudonym(bsn, trialID: trialID) }
         }
-        return OutcomePlanner(trialID: trialID, principal: p, pseudonyms: pseudonyms)
+        return OutcomePlanner(trial: trial, principal: p, pseudonyms: pseudonyms)
     }
 
     static func apply(_ measurements: [OutcomeMeasurement], trialID: String, log: TransparencyLog, tx: any TrialTransaction) throws {
@@ -157,7 +161,7 @@ extension Registry {
 /// Decides, inside a transaction, what recording one input means: a first version, a
 /// correction, or nothing new.
 struct OutcomePlanner: Sendable {
-    let trialID: String
+    let trial: Trial
     let principal: Principal
     let pseudonyms: [String: String]
 
@@ -166,21 +170,28 @@ struct OutcomePlanner: Sendable {
         var measurement: OutcomeMeasurement
     }
 
-    func plan(_ input: OutcomeInput, line: Int, tx: any TrialReader, protocol proto: TrialProtocol, now: Date) throws -> Plan {
-        let enrolment: Enrolment
-        switch input.client {
+    var trialID: String { trial.id }
+
+    /// The enrolment a row names, if the client is enrolled; a malformed BSN is an error.
+    func enrolment(_ client: ClientReference, tx: any TrialReader) throws -> Enrolment? {
+        switch client {
         case let .enrolment(n):
-            guard let e = try tx.enrolment(trialID: trialID, number: n) else { throw ProefError.notFound("enrolment", "#\(n)") }
-            enrolment = e
+            return try tx.enrolment(trialID: trialID, number: n)
         case let .bsn(text):
             _ = try BSN(text)
-            guard let pseudonym = pseudonyms[text], let e = try tx.enrolment(trialID: trialID, pseudonym: pseudonym) else {
-                throw ProefError(.notFound, field: "bsn", "this client is not enrolled in the trial")
-            }
-            enrolment = e
+            return try pseudonyms[text].flatMap { try tx.enrolment(trialID: trialID, pseudonym: $0) }
         }
-        if principal.role == .klantmanager && principal.municipality != enrolment.municipality {
-            throw ProefError(.forbidden, field: "enrolment", "client #\(enrolment.number) is not of your municipality")
+    }
+
+    func plan(_ input: OutcomeInput, line: Int, tx: any TrialReader, protocol proto: TrialProtocol, now: Date) throws -> Plan {
+        guard let enrolment = try enrolment(input.client, tx: tx) else {
+            switch input.client {
+            case let .enrolment(n): throw ProefError.notFound("enrolment", "#\(n)")
+            case .bsn: throw ProefError(.notFound, field: "bsn", "this client is not enrolled in the trial")
+            }
+        }
+        if let refusal = Policy.refusal(principal, .recordOutcome, Scope(trial: trial, municipality: enrolment.municipality)) {
+            throw ProefError(.forbidden, field: "enrolment", "client #\(enrolment.number): \(refusal)")
         }
         let checked = try OutcomeCheck.validate(input, protocol: proto, enrolledOn: enrolment.enrolledOn, today: CalendarDate(now))
         let source = input.source ?? checked.outcome.source.rawValue

@@ -4,7 +4,8 @@ import ProefCrypto
 /// The registry's use cases: each checks the principal against `Policy`, records refusals in
 /// the access log, applies the domain rules and hands one transaction to the store.
 public struct Registry: Sendable {
-    public let store: any RegistryStore
+    /// Only the registry's use cases touch the store, so every read and write passes `Policy`.
+    let store: any RegistryStore
     public let keyring: Keyring
     public let clock: @Sendable () -> Date
 
@@ -12,6 +13,11 @@ public struct Registry: Sendable {
         self.store = store
         self.keyring = keyring
         self.clock = clock
+    }
+
+    /// The same registry with another clock: the demo writes its history in the past with it.
+    public func with(clock: @escaping @Sendable () -> Date) -> Registry {
+        Registry(store: store, keyring: keyring, clock: clock)
     }
 
     var log: TransparencyLog { TransparencyLog(key: keyring.logKey) }
@@ -110,12 +116,13 @@ public struct Registry: Sendable {
     }
 
     public func tokens(as p: Principal, userID: String?) async throws -> [AccessToken] {
-        try await authorize(p, .manageTokens, Scope(user: userID ?? (p.role == .administrator ? nil : p.userID)))
-        return try await store.tokens(userID: p.role == .administrator ? userID : p.userID)
+        let owner = Policy.tokenOwner(p, requested: userID)
+        try await authorize(p, .manageTokens, Scope(user: owner))
+        return try await store.tokens(userID: owner)
     }
 
     public func revokeToken(as p: Principal, id: String) async throws -> AccessToken {
-        guard let owner = try await store.tokens(userID: nil).first(where: { $0.id == id })?.userID else {
+        guard let owner = try await store.token(id: id)?.userID else {
             try await authorize(p, .manageTokens, Scope(user: nil), target: id)
             throw ProefError.notFound("token", id)
         }
@@ -138,7 +145,7 @@ public struct Registry: Sendable {
         let trial = Trial(id: proto.id, title: proto.title, status: .draft, owner: p.userID, municipalities: proto.municipalities,
                           currentVersion: 1, protocolHash: version.sha256, registeredAt: now, conflictsWith: proto.conflictsWith)
         let log = self.log
-        try await store.write { tx in
+        try await store.write(locking: [proto.id]) { tx in
             if try tx.trial(id: proto.id) != nil {
                 throw ProefError(.conflict, field: "id", "a trial with id '\(proto.id)' is already registered; amend it instead")
             }
@@ -153,8 +160,10 @@ public struct Registry: Sendable {
     }
 
     public func trials(as p: Principal, filter: TrialFilter = TrialFilter()) async throws -> [Trial] {
-        try await authorize(p, .readMunicipalities)  // any authenticated principal may list what they can see
-        return try await store.trials().filter { filter.matches($0) && Policy.allows(p, .readTrial, Scope(trial: $0)) }
+        try await authorize(p, .authenticated)
+        // Visibility is the policy's readTrial rule, applied per trial: trials are few, and
+        // repeating the rule in SQL would make a second gate.
+        return try await store.trials(filter).filter { Policy.allows(p, .readTrial, Scope(trial: $0)) }
     }
 
     public func trial(as p: Principal, id: String) async throws -> Trial {
@@ -182,7 +191,7 @@ public struct Registry: Sendable {
         try await authorize(p, .manageTrial, Scope(trial: existing), target: trialID)
         let now = clock()
         let (log, keyring) = (self.log, self.keyring)
-        return try await store.write { tx in
+        return try await store.write(locking: [trialID]) { tx in
             var trial = try tx.existingTrial(trialID)
             trial.status = try trial.status.applying(event)
             var entry = LogEntry(kind: .opened, trial: trialID, at: now)
@@ -230,7 +239,7 @@ public struct Registry: Sendable {
         try await requireKnownMunicipalities(proto)
         let now = clock()
         let log = self.log
-        return try await store.write { tx in
+        return try await store.write(locking: [trialID]) { tx in
             var trial = try tx.existingTrial(trialID)
             let current = try tx.currentVersion(of: trial)
             guard trial.status != .closed else {
@@ -274,7 +283,7 @@ public struct Registry: Sendable {
         guard user.role == .statistician else {
             throw ProefError.invalid("user", "'\(statistician)' is a \(user.role.rawValue), not a statistician")
         }
-        return try await store.write { tx in
+        return try await store.write(locking: [trialID]) { tx in
             var trial = try tx.existingTrial(trialID)
             if !trial.statisticians.contains(statistician) { trial.statisticians.append(statistician) }
             try tx.saveTrial(trial)
@@ -291,5 +300,15 @@ public struct Registry: Sendable {
         for (i, code) in proto.municipalities.enumerated() where !known.contains(code) {
             throw ProefError.invalid("municipalities[\(i)]", "municipality '\(code)' is not registered; add it first")
         }
+    }
+}
+
+extension Registry {
+    /// Set to "true" in an installation that `serve --demo` made: only such a one may be recreated.
+    public static let demoSetting = "demo"
+
+    public func markAsDemo(as p: Principal) async throws {
+        try await authorize(p, .manageUsers)
+        try await store.saveSetting(Self.demoSetting, "true")
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import ProefAPI
 import ProefCore
 
 /// Checks the bearer token on every request it guards and puts the principal in the context.

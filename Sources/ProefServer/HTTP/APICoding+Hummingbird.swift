@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ProefAPI
+import ProefCore
+
+extension Response {
+    /// A JSON response with the API's encoding.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, contentType: String = "application/json") throws -> Response {
+        let data = try APICoding.encoder().encode(value)
+        return Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, contentType: String) -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: .init(string: text)))
+    }
+}
+
+extension Request {
+    /// The body as bytes, refusing more than the context allows (413).
+    mutating func bodyBytes(context: AppRequestContext) async throws -> [UInt8] {
+        do {
+            return Array(try await collectBody(upTo: context.maxUploadSize).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw ProefError(.bodyTooLarge, "the request body is larger than the limit of \(context.maxUploadSize / 1_048_576) MiB")
+        }
+    }
+
+    /// The media type without parameters, lower-cased.
+    var mediaType: String? {
+        headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// Refuses a body that is not of one of `expected`, naming what came and what is taken (415).
+    func require(mediaTypes expected: [String]) throws {
+        guard let type = mediaType, expected.contains(type) else {
+            throw ProefError(.unsupportedMediaType, field: "Content-Type", value: mediaType,
+                             "Content-Type \(mediaType.map { "'\($0)'" } ?? "(none)") is not accepted here; send \(expected.joined(separator: " or "))")
+        }
+    }
+
+    /// Decodes a JSON body into `T`, requiring `application/json` and naming the bad field on failure.
+    mutating func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        try require(mediaTypes: ["application/json"])
+        let bytes = try await bodyBytes(context: context)
+        return try APICoding.decoder().decode(T.self, from: Data(bytes))
+    }
+}
+
+extension RouterMethods where Context == AppRequestContext {
+    /// Registers the handler of one endpoint of the catalogue, at its path below `prefix`.
+    @discardableResult
+    func on(_ endpoint: Endpoint, below prefix: String,
+            use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) -> Self {
+        on(RouterPath(endpoint.routerPath(below: prefix)), method: HTTPRequest.Method(rawValue: endpoint.method) ?? .get, use: handler)
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProefCLI
+import ProefCore
+import ProefServer
+import ProefStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP service.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: """
+        Start on a fresh demo database (proef-demo.sqlite, recreated each start) with the protocols from --protocols and a \
+        user of each role, printing their tokens. Refuses a --database that the demo did not make.
+        """)
+    var demo = false
+    @Option(help: "Folder of example protocols for --demo.") var protocols = "Protocols"
+
+    func run() async throws {
+        var logger = Logger(label: "proef")
+        logger.logLevel = .info
+        let registry: Registry
+        if demo {
+            // The demo keeps its own files, so it never replaces a real database in the same folder.
+            registry = try await DemoSetup.create(try StoreLocation(global.namedDatabase ?? "proef-demo.sqlite"),
+                                                  keyFilePath: global.namedKeyFile ?? "proef-demo.key", protocolsFolder: protocols)
+        } else {
+            registry = try await global.registry()
+        }
+        try await runService(ServerConfiguration(host: host, port: port), registry: registry, logger: logger)
+    }
+}
