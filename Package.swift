@@ -68,7 +68,8 @@ let package = Package(
             path: "Scripts/bench/Sources"
         ),
 
-        .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto"], path: "Tests/ProefTestSupport"),
+        .target(name: "ProefTestSupport", dependencies: ["ProefCore", "ProefStore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Tests/ProefTestSupport"),
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
         .testTarget(name: "ProefStatsTests", dependencies: ["ProefStats", "ProefTestSupport"]),
         .testTarget(name: "ProefAnalysisTests", dependencies: ["ProefAnalysis", "ProefStats", "ProefDatasets", "ProefTestSupport"]),

@@ -61,13 +61,20 @@ public struct TestRegistry: Sendable {
     public let registry: Registry
     /// The registry's store, for tests that look below the use cases.
     public let store: any RegistryStore
-    public let database: AppDatabase
+    /// The SQLite database below `store`, when it is one.
+    public let database: AppDatabase!
     public let clock: TestClock
 
     public init(registerProtocols: [String] = []) async throws {
+        let database = try AppDatabase.inMemory()
+        try await self.init(store: SQLiteRegistryStore(database), database: database, registerProtocols: registerProtocols)
+    }
+
+    /// The same registry over any store, e.g. one of the conformance suite's backends.
+    public init(store: any RegistryStore, database: AppDatabase? = nil, registerProtocols: [String] = []) async throws {
         let clock = TestClock()
-        database = try AppDatabase.inMemory()
-        store = SQLiteRegistryStore(database)
+        self.database = database
+        self.store = store
         registry = Registry(store: store, keyring: Fixtures.keyring, clock: { clock.now })
         self.clock = clock
         let op = Principal.localOperator

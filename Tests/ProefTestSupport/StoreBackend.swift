@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+import ProefCore
+import ProefStore
+
+/// A store under test with a way around it: `execute` runs raw SQL on the same database, to show
+/// that the database itself refuses what the contract forbids.
+public struct OpenedStore: Sendable {
+    public let store: any RegistryStore
+    public let execute: @Sendable (String) async throws -> Void
+}
+
+/// A kind of database every `RegistryStore` contract test runs against.
+public struct StoreBackend: Sendable, CustomStringConvertible {
+    public let description: String
+    public let open: @Sendable () async throws -> OpenedStore
+
+    public static let sqliteInMemory = StoreBackend(description: "SQLite in memory") {
+        sqlite(try AppDatabase.inMemory())
+    }
+
+    public static let sqliteFile = StoreBackend(description: "SQLite file (WAL)") {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("proef-conformance-\(UUID().uuidString).sqlite").path
+        return sqlite(try AppDatabase.open(path: path))
+    }
+
+    /// Every backend this machine can run.
+    public static var available: [StoreBackend] { [sqliteInMemory, sqliteFile] }
+
+    static func sqlite(_ db: AppDatabase) -> OpenedStore {
+        OpenedStore(store: SQLiteRegistryStore(db)) { sql in try await db.writer.write { try $0.execute(sql: sql) } }
+    }
+}
