@@ -39,4 +39,35 @@ import Testing
         #expect(Policy.allows(p, .manageTokens, Scope(user: p.userID)))
         #expect(Policy.allows(p, .manageTokens, Scope(user: "someone-else")) == (p.role == .administrator))
     }
+
+    @Test("corrections, outcome history and due lists follow the trial's programme manager and its klantmanagers", arguments: Fixtures.everyone)
+    func clientWork(p: Principal) {
+        let utrecht = Scope(trial: Self.trial, municipality: "GM0344")
+        #expect(Policy.allows(p, .correctEnrolment, utrecht) == ["pm", "km.utrecht"].contains(p.userID))
+        #expect(Policy.allows(p, .readFollowUp, utrecht) == ["admin", "pm", "km.utrecht"].contains(p.userID))
+        #expect(Policy.allows(p, .recordOutcome, utrecht) == ["admin", "pm", "km.utrecht"].contains(p.userID))
+        #expect(Policy.allows(p, .readOutcomes, utrecht) == ["admin", "pm", "km.utrecht", "stat"].contains(p.userID))
+        #expect(Policy.allows(p, .readEstimates, Scope(trial: Self.trial)) == ["admin", "pm", "stat"].contains(p.userID))
+        #expect(Policy.allows(p, .exportDataset, Scope(trial: Self.trial)) == ["admin", "stat"].contains(p.userID))
+        // A klantmanager of a participating municipality still acts for their own clients only.
+        #expect(!Policy.allows(p, .correctEnrolment, Scope(trial: Self.trial, municipality: "GM0014")) || p.userID == "pm")
+    }
+
+    @Test("every signed-in principal may do what 'authenticated' names; the local operator may do everything", arguments: Action.allCases)
+    func operatorAndAuthenticated(action: Action) {
+        for p in Fixtures.everyone { #expect(Policy.allows(p, .authenticated)) }
+        #expect(Policy.allows(.localOperator, action, Scope(trial: Self.trial, municipality: "GM0599", user: "someone")))
+        // An administrator user is not the local operator: enrolling handles a plain BSN.
+        #expect(!Policy.allows(Fixtures.admin, .enrol, Scope(trial: Self.trial, municipality: "GM0344")))
+        #expect(Policy.allows(.localOperator, .enrol, Scope(trial: Self.trial, municipality: "GM0344")))
+    }
+
+    @Test("lists are narrowed by the policy: a klantmanager's own municipality, a user's own tokens")
+    func narrowing() {
+        #expect(Policy.clientMunicipality(Fixtures.kmUtrecht) == "GM0344")
+        #expect(Fixtures.everyone.filter { $0.role != .klantmanager }.allSatisfy { Policy.clientMunicipality($0) == nil })
+        #expect(Policy.tokenOwner(Fixtures.admin, requested: nil) == nil)
+        #expect(Policy.tokenOwner(Fixtures.pm, requested: nil) == "pm")
+        #expect(Policy.tokenOwner(Fixtures.pm, requested: "stat") == "stat")
+    }
 }

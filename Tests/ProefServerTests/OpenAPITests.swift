@@ -25,8 +25,11 @@ import Yams
     /// The router's routes in OpenAPI's spelling: `:id` becomes `{id}`.
     static func routedOperations() async throws -> Set<String> {
         let service = try await TestService(registerProtocols: [])
-        let router = buildRouter(registry: service.t.registry)
-        return Set(router.routes.map { route in
+        return routes(of: buildRouter(registry: service.t.registry))
+    }
+
+    static func routes(of router: Router<AppRequestContext>) -> Set<String> {
+        Set(router.routes.map { route in
             let path = "/" + route.path.description.split(separator: "/").map { part in
                 part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
             }.joined(separator: "/")

@@ -110,3 +110,22 @@ extension Fixtures {
     /// Valid BSNs (elfproef), different for every n.
     public static func bsn(_ n: Int) -> String { BSN.synthetic(n) }
 }
+
+extension TestRegistry {
+    /// The state the policy tests drive every endpoint and command against: the Utrecht trial
+    /// enrolling with one Utrecht client and granted to `stat`, the tegenprestatie trial locked,
+    /// the cluster trial a draft, and a spare token of `pm`'s to revoke.
+    public func preparePolicyFixture() async throws {
+        _ = try await registry.grant(as: Fixtures.pm, trialID: Fixtures.utrecht, statistician: "stat")
+        _ = try await registry.createToken(as: .localOperator, userID: "pm", label: "spare", validFor: nil)
+        _ = try await registry.transition(as: Fixtures.pm, trialID: Fixtures.tegenprestatie, .lock)
+        _ = try await registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        _ = try await registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht,
+                                     EnrolmentRequest(bsn: Fixtures.bsn(1), municipality: nil, covariates: Fixtures.utrechtClient(), consent: true))
+    }
+
+    /// The id of `pm`'s spare token.
+    public func spareToken() async throws -> String {
+        try await registry.tokens(as: .localOperator, userID: "pm").first { $0.label == "spare" }?.id ?? ""
+    }
+}
