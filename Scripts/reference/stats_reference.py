@@ -7,6 +7,13 @@ on stdin, writes one JSON answer on stdout. Requests:
   {"kind": "srm", "counts": [...], "weights": [...]}  SciPy chisquare against counts expected from the weights
                                                        (or "expected": [...] counts given directly)
   {"kind": "exact_clusters", "y": [...], "z": [...], "clusters": [...]}  exact randomisation p of a two-arm cluster design
+  {"kind": "f_nct", "f": [[f, d1, d2]...], "nct": [[t, df, nc]...]}  SciPy's F survival and noncentral t cdf
+  {"kind": "subgroup_ftest", "y": [...], "arm": [...], "subgroup": [...], "control": "..."}
+                                                       statsmodels OLS y ~ C(arm) * C(subgroup) with HC2, f_test of
+                                                       all interaction terms
+  {"kind": "power_plain", "proportions": [{"p0", "diff", "n1", "n0", "alpha"}...],
+   "means": [{"d", "n1", "n0", "alpha"}...]}        power_proportions_2indep, NormalIndPower on Cohen's h,
+                                                       TTestIndPower
 """
 import json
 import sys
@@ -81,6 +88,26 @@ def main() -> int:
                "power": [float(solver.power(effect_size=c["d"], nobs1=c["n1"] / c["deff"], alpha=c["alpha"], ratio=c["n0"] / c["n1"],
                                             alternative="two-sided")) for c in req["cases"]],
                "h": [float(proportion_effectsize(p1, p0)) for p1, p0 in req["proportions"]]}
+    elif kind == "f_nct":
+        out = {"f_sf": [float(stats.f.sf(f, d1, d2)) for f, d1, d2 in req["f"]],
+               "nct_cdf": [float(stats.nct.cdf(t, df, nc)) for t, df, nc in req["nct"]]}
+    elif kind == "subgroup_ftest":
+        import pandas as pd
+        import statsmodels.formula.api as smf
+        data = pd.DataFrame({"y": req["y"], "arm": req["arm"], "subgroup": req["subgroup"]})
+        fit = smf.ols(f"y ~ C(arm, Treatment('{req['control']}')) * C(subgroup)", data).fit(cov_type="HC2")
+        names = list(fit.params.index)
+        restrictions = np.array([[1.0 if j == i else 0.0 for j in range(len(names))] for i, n in enumerate(names) if ":" in n])
+        test = fit.f_test(restrictions)
+        out = {"F": float(np.squeeze(test.fvalue)), "df_num": float(test.df_num), "df_denom": float(test.df_denom), "p": float(test.pvalue)}
+    elif kind == "power_plain":
+        from statsmodels.stats.power import NormalIndPower, TTestIndPower
+        from statsmodels.stats.proportion import power_proportions_2indep, proportion_effectsize
+        out = {"pooled_z": [float(power_proportions_2indep(c["diff"], c["p0"], c["n1"], ratio=c["n0"] / c["n1"], alpha=c["alpha"],
+                                                             return_results=False)) for c in req["proportions"]],
+               "arcsine": [float(NormalIndPower().power(proportion_effectsize(c["p0"] + c["diff"], c["p0"]), c["n1"], c["alpha"],
+                                                        ratio=c["n0"] / c["n1"])) for c in req["proportions"]],
+               "t": [float(TTestIndPower().power(c["d"], c["n1"], c["alpha"], ratio=c["n0"] / c["n1"])) for c in req["means"]]}
     elif kind == "srm":
         from scipy.stats import chisquare
         counts = req["counts"]

@@ -43,6 +43,23 @@ public struct CoxPH: Sendable {
     /// Two-sided normal p-values of `robustZ`.
     public var robustPValues: [Double] { robustZ.map { 2 * Normal.survival(abs($0)) } }
 
+    /// Which covariance a hazard ratio's standard error comes from.
+    public enum StandardError: String, Sendable, Codable, CaseIterable {
+        /// The inverse information, R's `se(coef)`: valid when clients are independent and the
+        /// model is right.
+        case model
+        /// The Lin–Wei sandwich (clustered when clusters were given), R's `robust se`.
+        case robust
+    }
+
+    /// The hazard ratio of design column `j`: the log hazard ratio with the chosen standard
+    /// error, its Wald z, two-sided normal p and interval, and exp of the estimate and limits, as
+    /// `summary(coxph(...))` reports them (`robust = FALSE` for `.model`).
+    public func hazardRatio(_ j: Int, standardError: StandardError = .robust, alpha: Double = 0.05) -> HazardRatio {
+        let se = standardError == .robust ? robustStdErrors[j] : modelStdErrors[j]
+        return HazardRatio(logHazard: NormalEstimate(estimate: coefficients[j], stdError: se, n: n, alpha: alpha), standardError: standardError)
+    }
+
     /// The hazard ratio of design column `j` with its robust Wald interval at level 1 − alpha,
     /// exp(β ± z SE) (R's `summary(fit)$conf.int` for a robust fit).
     public func hazardRatioInterval(_ j: Int, alpha: Double = 0.05) -> (lower: Double, upper: Double) {
@@ -129,6 +146,24 @@ public struct CoxPH: Sendable {
         self.converged = converged
         self.n = n
         self.events = events.filter { $0 }.count
+    }
+}
+
+/// A hazard ratio with its test and interval, from the model-based or the robust standard error.
+public struct HazardRatio: Sendable, Codable, Equatable {
+    /// The log hazard ratio, its standard error, z, p and interval on the log scale.
+    public var logHazard: NormalEstimate
+    public var standardError: CoxPH.StandardError
+    public var ratio: Double
+    public var ciLower: Double
+    public var ciUpper: Double
+
+    public init(logHazard: NormalEstimate, standardError: CoxPH.StandardError) {
+        self.logHazard = logHazard
+        self.standardError = standardError
+        ratio = exp(logHazard.estimate)
+        ciLower = exp(logHazard.ciLower)
+        ciUpper = exp(logHazard.ciUpper)
     }
 }
 

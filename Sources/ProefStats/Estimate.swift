@@ -23,6 +23,33 @@ public struct Estimate: Sendable, Codable, Equatable {
     }
 }
 
+/// An estimate with a normal reference distribution (a z test and a Wald interval), as R's `glm`
+/// and `coxph` summaries and `survfit`'s restricted means report one; kept apart from `Estimate`
+/// so no infinite degrees of freedom have to be encoded.
+public struct NormalEstimate: Sendable, Codable, Equatable {
+    public var estimate: Double
+    public var stdError: Double
+    /// estimate / stdError.
+    public var statistic: Double
+    /// 2 P(Z ≥ |statistic|).
+    public var pValue: Double
+    /// estimate ∓ z₁₋α/₂ · stdError.
+    public var ciLower: Double
+    public var ciUpper: Double
+    public var n: Int
+
+    public init(estimate: Double, stdError: Double, n: Int, alpha: Double = 0.05) {
+        self.estimate = estimate
+        self.stdError = stdError
+        self.n = n
+        statistic = estimate / stdError
+        pValue = 2 * Normal.survival(abs(statistic))
+        let z = Normal.quantile(1 - alpha / 2)
+        ciLower = estimate - z * stdError
+        ciUpper = estimate + z * stdError
+    }
+}
+
 public enum DifferenceInMeans {
     /// Treatment minus control by OLS of y on an intercept and the treatment indicator, with
     /// HC2 standard errors and n − 2 degrees of freedom, as `estimatr::lm_robust(y ~ z, se_type = "HC2")`.
