@@ -101,7 +101,7 @@ struct ProtocolVersionRecord: Codable, FetchableRecord, PersistableRecord {
         } catch {
             throw ProefError.internalFault("protocol version \(trialID) v\(number) cannot be read: \(error)")
         }
-        let v = ProtocolVersion(trialID: trialID, number: number, protocol: proto, createdAt: createdAt, createdBy: createdBy, reason: reason, frozenAt: frozenAt)
+        let v = try ProtocolVersion(trialID: trialID, number: number, protocol: proto, createdAt: createdAt, createdBy: createdBy, reason: reason, frozenAt: frozenAt)
         guard v.sha256 == sha256, v.canonicalJSON == canonicalJSON else {
             throw ProefError.internalFault("protocol version \(trialID) v\(number) does not match its recorded hash \(sha256)")
         }

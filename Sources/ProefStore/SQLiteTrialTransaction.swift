@@ -90,7 +90,7 @@ struct SQLiteTrialTransaction: TrialTransaction {
     func updateEnrolment(_ e: Enrolment) throws { try EnrolmentRecord(e).update(db) }
 
     func saveAllocationState(trialID: String, _ state: AllocationState) throws {
-        let json = CanonicalJSON.encode(state)
+        let json = try CanonicalJSON.encode(state)
         try db.execute(sql: "UPDATE trialSecret SET allocationState = ? WHERE trialID = ?", arguments: [json, trialID])
         if db.changesCount == 0 {
             throw ProefError.internalFault("trial '\(trialID)' has no sealed seed to keep its allocation state with")
@@ -99,7 +99,7 @@ struct SQLiteTrialTransaction: TrialTransaction {
 
     func saveSealedSeed(trialID: String, _ sealed: AESGCM.Sealed) throws {
         try db.execute(sql: "INSERT INTO trialSecret (trialID, sealedSeed, allocationState) VALUES (?, ?, '{}')",
-                       arguments: [trialID, CanonicalJSON.encode(sealed)])
+                       arguments: [trialID, try CanonicalJSON.encode(sealed)])
     }
 
     func insertScreening(_ s: Screening) throws { try ScreeningRecord(s).insert(db) }

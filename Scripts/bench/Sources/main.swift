@@ -111,7 +111,7 @@ func writeBundle(count: Int, to dir: URL) throws {
     let trialID = proto.id
     let log = TransparencyLog(key: keyring.logKey)
     let seed = try SecureRandom.bytes(32)
-    let version = ProtocolVersion(trialID: trialID, number: 1, protocol: proto, createdAt: Date(), createdBy: "bench", reason: nil, frozenAt: Date())
+    let version = try ProtocolVersion(trialID: trialID, number: 1, protocol: proto, createdAt: Date(), createdBy: "bench", reason: nil, frozenAt: Date())
     let engine = AllocationEngine(trialID: trialID, protocol: proto, seed: seed)
     var state = AllocationState(sequence: 1)
     let fm = FileManager.default
@@ -125,9 +125,9 @@ func writeBundle(count: Int, to dir: URL) throws {
     var buffer = Data()
     let bands = ["18-26", "27-39", "40-54", "55-66"]
     func emit(_ e: LogEntry, checkpoint: Bool) throws {
-        let text = e.canonicalJSON
+        let text = try e.canonicalJSON
         buffer.append(Data((text + "\n").utf8))
-        frontier.append(leafHash: e.leafHash)
+        frontier.append(leafHash: LogEntry.leafHashOf(text))
         if checkpoint || frontier.size % AuditBundle.checkpointInterval == 0 {
             let cp = try Checkpoint.sign(origin: log.origin(trialID), size: frontier.size, rootHash: frontier.root, key: keyring.logKey)
             try cp.note.write(to: dir.appendingPathComponent("checkpoints/\(cp.size).txt"), atomically: false, encoding: .utf8)

@@ -193,7 +193,7 @@ public struct TrialReport: Sendable {
         <body>
         <h1>\(e(title))</h1>
         <p>Trial <code>\(e(effects.trialID))</code>, protocol version \(effects.protocolVersion). Intention to treat: every valid enrolment by its
-        assigned arm, against the control arm. Intervals at \(effects.confidencePercent)%; p-values adjusted: \(e(effects.multiplicity)).</p>
+        assigned arm, against the control arm. Intervals at \(effects.confidencePercent)%; p-values adjusted: \(e(effects.multiplicity.rawValue)).</p>
         <h2>Effects</h2>
         <table>\(head)
         \(rows)</table>

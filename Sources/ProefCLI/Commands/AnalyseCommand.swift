@@ -46,13 +46,7 @@ struct AnalyseCommand: AsyncParsableCommand {
                                                              : "nothing could be estimated: " + skipped.joined(separator: "; "))
         }
         if csv {
-            print("outcome,wave,arm,control,estimator,n_arm,n_control,estimate,std_error,df,p_value,ci_lower,ci_upper,p_adjusted," + EffectTables.extraHeader)
-            for r in rows {
-                let e = r.estimate
-                print(([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(e.estimate)", "\(e.stdError)",
-                        "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)", r.pAdjusted.map { "\($0)" } ?? ""] + EffectTables.extraFields(r))
-                      .joined(separator: ","))
-            }
+            print(EffectCSV.effects(rows), terminator: "")
             EffectTables.reportSkippedOnStandardError(skipped)
             return
         }
@@ -70,15 +64,11 @@ struct AnalyseCommand: AsyncParsableCommand {
 extension AnalyseCommand {
     func printSurvival(_ rows: [SurvivalRow], skipped: [String]) {
         if csv {
-            print("outcome,arm,control,n,events,hazard_ratio,ci_lower,ci_upper,p_value,p_adjusted,log_rank_chi_square,log_rank_p")
-            for r in rows {
-                print([r.outcome, r.arm, r.control, String(r.n), String(r.events), "\(r.hazardRatio)", "\(r.ciLower)", "\(r.ciUpper)", "\(r.pValue)",
-                       r.pAdjusted.map { "\($0)" } ?? "", "\(r.logRankChiSquare)", "\(r.logRankP)"].joined(separator: ","))
-            }
+            print(EffectCSV.survival(rows), terminator: "")
             EffectTables.reportSkippedOnStandardError(skipped)
             return
         }
-        print(([EffectTables.survival(rows, level: level, multiplicity: holm ? "holm" : "none")] + EffectTables.skipped(skipped)).joined(separator: "\n"))
+        print(([EffectTables.survival(rows, level: level, multiplicity: holm ? .holm : .none)] + EffectTables.skipped(skipped)).joined(separator: "\n"))
     }
 
     /// The intervals' level in percent, for headings.

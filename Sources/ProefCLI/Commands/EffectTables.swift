@@ -1,5 +1,6 @@
 import Foundation
 import ProefAnalysis
+import ProefCore
 
 /// The tables `proef estimate` and `proef analyse` print under the effects.
 enum EffectTables {
@@ -25,10 +26,10 @@ enum EffectTables {
     }
 
     /// Hazard ratios with their robust intervals and p-values (adjusted too, unless
-    /// `multiplicity` is "none"), and the log-rank p-values.
-    static func survival(_ rows: [SurvivalRow], level: Int, multiplicity: String) -> String {
+    /// `multiplicity` is none), and the log-rank p-values.
+    static func survival(_ rows: [SurvivalRow], level: Int, multiplicity: TrialProtocol.Multiplicity) -> String {
         var t = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "\(level)% CI", "P (ROBUST)",
-                      multiplicity == "none" ? "" : "P (\(multiplicity))", "LOG-RANK P")
+                      multiplicity == .none ? "" : "P (\(multiplicity.rawValue))", "LOG-RANK P")
         for r in rows {
             t.add(r.outcome, r.arm, String(r.n), String(r.events), String(format: "%.3f", r.hazardRatio), String(format: "%.3f … %.3f", r.ciLower, r.ciUpper),
                   String(format: "%.4f", r.pValue), r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", String(format: "%.4f", r.logRankP))
@@ -44,14 +45,5 @@ enum EffectTables {
     /// The same beside CSV output, which must stay a table: one line each on standard error.
     static func reportSkippedOnStandardError(_ reasons: [String]) {
         for line in reasons { FileHandle.standardError.write(Data("not estimated: \(line)\n".utf8)) }
-    }
-
-    /// The CSV columns after the estimate's own: the risk ratio and the complier effect, blank where absent.
-    static let extraHeader = "risk_ratio,risk_ratio_lower,risk_ratio_upper,risk_ratio_p,complier_effect,complier_lower,complier_upper,complier_p"
-
-    static func extraFields(_ row: EffectRow) -> [String] {
-        func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
-        let rr = row.riskRatio, c = row.cace
-        return [text(rr?.ratio), text(rr?.ciLower), text(rr?.ciUpper), text(rr?.pValue), text(c?.estimate), text(c?.ciLower), text(c?.ciUpper), text(c?.pValue)]
     }
 }

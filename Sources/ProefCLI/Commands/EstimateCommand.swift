@@ -16,22 +16,19 @@ struct EstimateCommand: AsyncParsableCommand {
     @Option(name: .customLong("randomisation-draws"), help: "Randomisation-inference draws (default 2,000 when the analysis plan asks for it; 0: none).")
     var randomisationDraws: Int?
 
+    func validate() throws {
+        if csv && global.json { throw ValidationError("give --csv or --json, not both") }
+    }
+
     func run() async throws {
         let report = try await global.client().estimates(trialID: trial, method: method, outcome: outcome, wave: wave, randomisationDraws: randomisationDraws)
         if csv {
-            print("outcome,wave,arm,control,estimator,n_arm,n_control,mean_arm,mean_control,estimate,std_error,statistic,df,p_value,ci_lower,ci_upper,"
-                  + "p_adjusted,p_randomisation," + EffectTables.extraHeader)
-            for r in report.rows {
-                let e = r.estimate
-                print(([r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), "\(r.meanArm)", "\(r.meanControl)",
-                        "\(e.estimate)", "\(e.stdError)", "\(e.statistic)", "\(e.df)", "\(e.pValue)", "\(e.ciLower)", "\(e.ciUpper)",
-                        r.pAdjusted.map { "\($0)" } ?? "", r.pRandomisation.map { "\($0)" } ?? ""] + EffectTables.extraFields(r)).joined(separator: ","))
-            }
+            print(EffectCSV.effects(report.rows), terminator: "")
             return
         }
         try Printer(json: global.json).emit(report) {
             let level = report.confidencePercent
-            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "\(level)% CI", "P", report.multiplicity == "none" ? "" : "P (\(report.multiplicity))", "P (RI)")
+            var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "\(level)% CI", "P", report.multiplicity == .none ? "" : "P (\(report.multiplicity.rawValue))", "P (RI)")
             for r in report.rows {
                 let e = r.estimate
                 t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%.3f", r.meanArm), String(format: "%.3f", r.meanControl),

@@ -53,9 +53,8 @@ public struct LogEntry: Sendable, Codable, Equatable {
         case protocolSHA256 = "protocolSha256", recordSHA256 = "recordSha256"
     }
 
-    public var canonicalJSON: String { CanonicalJSON.encode(self) }
-    public var leafData: [UInt8] { Array(canonicalJSON.utf8) }
-    public var leafHash: [UInt8] { Merkle.leafHash(leafData) }
+    public var canonicalJSON: String { get throws { try CanonicalJSON.encode(self) } }
+    public var leafHash: [UInt8] { get throws { Merkle.leafHash(Array(try canonicalJSON.utf8)) } }
 
     public static func leafHashOf(_ canonicalText: String) -> [UInt8] { Merkle.leafHash(Array(canonicalText.utf8)) }
 

@@ -77,7 +77,7 @@ public struct LogVerifier {
     public mutating func append(_ text: String) throws {
         let entry: LogEntry
         do { entry = try LogEntry.decode(text) } catch { throw fail("not a log entry: \(error)") }
-        guard entry.canonicalJSON == text else { throw fail("not in canonical form (keys sorted, no white space)") }
+        guard try entry.canonicalJSON == text else { throw fail("not in canonical form (keys sorted, no white space)") }
         guard entry.trial == trialID else { throw fail("belongs to trial '\(entry.trial)', not '\(trialID)'") }
         if index == 0 && entry.kind != .registered { throw fail("the log must start with the registration") }
         if closed { throw fail("entry after the trial was closed") }

@@ -18,7 +18,7 @@ public struct TransparencyLog: Sendable {
         var size = try tx.logSize(trialID: trialID)
         var indices: [Int] = []
         for entry in entries {
-            let leaf = entry.leafHash
+            let leaf = try entry.leafHash
             let completed = try Merkle.nodesCompleted(byAppending: leaf, at: size) { level, index in
                 try tx.merkleNode(trialID: trialID, level: level, index: index)
             }

@@ -44,10 +44,12 @@ public struct OutcomeMeasurement: Sendable, Codable, Equatable {
 
     /// What goes into the audit log: the SHA-256 of the record's canonical JSON, never its values.
     public var recordSHA256: String {
-        let f = ISO8601DateFormatter()
-        var copy = self
-        copy.recordedAt = f.date(from: f.string(from: recordedAt)) ?? recordedAt
-        return CanonicalJSON.sha256(of: CanonicalJSON.encode(copy))
+        get throws {
+            let f = ISO8601DateFormatter()
+            var copy = self
+            copy.recordedAt = f.date(from: f.string(from: recordedAt)) ?? recordedAt
+            return CanonicalJSON.sha256(of: try CanonicalJSON.encode(copy))
+        }
     }
 }
 

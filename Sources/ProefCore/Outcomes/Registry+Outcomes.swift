@@ -132,7 +132,7 @@ extension Registry {
             try tx.insertOutcome(m)
             var entry = LogEntry(kind: .outcomeRecorded, trial: trialID, at: m.recordedAt)
             entry.enrolment = m.enrolment
-            entry.recordSHA256 = m.recordSHA256
+            entry.recordSHA256 = try m.recordSHA256
             entries.append(entry)
         }
         try log.append(entries, trialID: trialID, in: tx)

@@ -5,12 +5,15 @@ import ProefCrypto
 /// no insignificant white space, UTF-8, slashes unescaped, dates as YYYY-MM-DD strings.
 /// The canonical text itself is stored and exported, so an auditor only hashes it.
 public enum CanonicalJSON {
-    public static func encode(_ value: some Encodable) -> String {
+    /// Throws rather than return an empty text: a hash of nothing would be recorded as evidence.
+    public static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain value types with no custom failure paths cannot fail.
-        let data = (try? encoder.encode(value)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw ProefError.internalFault("cannot write the canonical JSON of \(type(of: value)): \(error)")
+        }
     }
 
     public static func sha256(of text: String) -> String { Hex.encode(SHA256.hash(text)) }

@@ -141,7 +141,7 @@ public struct Registry: Sendable {
         let proto = try ProtocolParser.decode(protocolText, file: file)
         try await requireKnownMunicipalities(proto)
         let now = clock()
-        let version = ProtocolVersion(trialID: proto.id, number: 1, protocol: proto, createdAt: now, createdBy: p.userID, reason: nil, frozenAt: nil)
+        let version = try ProtocolVersion(trialID: proto.id, number: 1, protocol: proto, createdAt: now, createdBy: p.userID, reason: nil, frozenAt: nil)
         let trial = Trial(id: proto.id, title: proto.title, status: .draft, owner: p.userID, municipalities: proto.municipalities,
                           currentVersion: 1, protocolHash: version.sha256, registeredAt: now, conflictsWith: proto.conflictsWith)
         let log = self.log
@@ -245,7 +245,7 @@ public struct Registry: Sendable {
             guard trial.status != .closed else {
                 throw ProefError(.illegalTransition, field: "status", "cannot amend a trial that is closed; a closed trial is final")
             }
-            let version = ProtocolVersion(trialID: trialID, number: current.number + 1, protocol: proto, createdAt: now, createdBy: p.userID,
+            let version = try ProtocolVersion(trialID: trialID, number: current.number + 1, protocol: proto, createdAt: now, createdBy: p.userID,
                                           reason: reason, frozenAt: trial.status == .draft ? nil : now)
             guard version.sha256 != current.sha256 else {
                 throw ProefError(.conflict, field: "protocol", "the amended protocol is identical to version \(current.number)")

@@ -82,11 +82,11 @@ public struct ProtocolVersion: Sendable, Codable, Equatable {
     /// amendment time for later ones; nil while the trial is a draft.
     public var frozenAt: Date?
 
-    public init(trialID: String, number: Int, protocol p: TrialProtocol, createdAt: Date, createdBy: String, reason: String?, frozenAt: Date?) {
+    public init(trialID: String, number: Int, protocol p: TrialProtocol, createdAt: Date, createdBy: String, reason: String?, frozenAt: Date?) throws {
         self.trialID = trialID
         self.number = number
         self.protocol = p
-        self.canonicalJSON = CanonicalJSON.encode(p)
+        self.canonicalJSON = try CanonicalJSON.encode(p)
         self.sha256 = CanonicalJSON.sha256(of: canonicalJSON)
         self.createdAt = createdAt
         self.createdBy = createdBy

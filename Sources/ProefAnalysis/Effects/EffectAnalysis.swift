@@ -1,0 +1,198 @@
+import ProefCore
+import ProefStats
+
+/// Intention-to-treat effect estimates from a trial's data: every valid enrolment by its
+/// assigned arm, each arm against the control, per outcome (not time to event) and wave.
+public enum EffectAnalysis {
+    /// Measured values: outcome → wave → enrolment number → value.
+    typealias Values = [String: [Int: [Int: Double]]]
+
+    /// `sequenceProtocols`: the protocol that allocated each sequence, when an amendment changed
+    /// the allocation (the sample-ratio check then expects each sequence's own weights).
+    public static func run(protocol p: TrialProtocol, version: Int, trialID: String, enrolments: [Enrolment], outcomes: [OutcomeMeasurement],
+                           method: EffectMethod?, outcome: String?, wave: Int?, sequenceProtocols: [Int: TrialProtocol] = [:]) throws -> EffectReport {
+        guard let control = p.controlArm else { throw ProefError.invalid("arms", "the protocol has no control arm") }
+        let valid = enrolments.filter(\.isValid)
+        var value: Values = [:]
+        for m in outcomes { if let v = m.value { value[m.outcome, default: [:]][m.wave, default: [:]][m.enrolment] = v } }
+        if p.design.type == .cluster, let method, method != .cr2 {
+            throw ProefError.invalid("method", "this trial randomised clusters, so it is analysed with cr2 (clustered as randomised), not \(method.rawValue)")
+        }
+        if method == .lin, p.analysis.covariates.isEmpty {
+            throw ProefError.invalid("method", "lin adjusts for the analysis plan's covariates, and this protocol names none (analysis.covariates)")
+        }
+        let method = method ?? defaultMethod(p)
+        var rows: [EffectRow] = []
+        var skipped: [String] = []
+        func wanted(_ id: String, _ w: Int) -> Bool { (outcome.map { $0 == id } ?? true) && (wave.map { $0 == w } ?? true) }
+        // Every outcome and wave is estimated, whatever was asked for, since adjusted p-values
+        // belong to the plan's families and must not change with what a report shows.
+        for o in p.outcomes where o.type != .timeToEvent {
+            var unmeasured: [Int] = []
+            for w in o.waves {
+                let atWave = value[o.id]?[w] ?? [:]
+                guard valid.contains(where: { atWave[$0.number] != nil }) else {
+                    if wanted(o.id, w) { unmeasured.append(w) }
+                    continue
+                }
+                for arm in p.arms where arm.id != control.id {
+                    var units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && atWave[$0.number] != nil }
+                    if method == .blocked {
+                        let (kept, left) = estimableStrata(units, stratum: \.stratumLabel) { $0.arm == arm.id }
+                        if !left.isEmpty, wanted(o.id, w) {
+                            skipped.append("\(o.id) month \(w), \(arm.id): the blocked estimate leaves out strata without enough measured clients in both arms: "
+                                           + left.joined(separator: ", "))
+                        }
+                        units = kept
+                    }
+                    let y = units.map { atWave[$0.number]! }
+                    let z = units.map { $0.arm == arm.id }
+                    let nArm = z.filter { $0 }.count, nControl = z.count - nArm
+                    guard nArm >= 2, nControl >= 2 else {
+                        if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(nArm) and \(nControl) measurements") }
+                        continue
+                    }
+                    var row: EffectRow
+                    do {
+                        let names = p.analysis.covariates
+                        let e = try method.estimate(outcome: y, treated: z, blocks: units.map(\.stratumLabel),
+                                                    covariates: covariateColumns(units, names, p),
+                                                    clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
+                        row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
+                    } catch {
+                        if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(error)") }
+                        continue
+                    }
+                    let (meanArm, meanControl) = (row.meanArm, row.meanControl)
+                    // Their intervals treat clients as independent, which clients of one cluster are not.
+                    guard p.design.type != .cluster else {
+                        rows.append(row)
+                        continue
+                    }
+                    if o.type == .binary, meanArm > 0, meanControl > 0 {
+                        let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: p.analysis.alpha)
+                        row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
+                    }
+                    // Where any received treatment was recorded, clients without a record are taken to have received their arm.
+                    if units.contains(where: { $0.receivedArm != nil }) {
+                        let received = units.map { ($0.receivedArm ?? $0.arm) == arm.id }
+                        row.cace = try? TwoStageLeastSquares.cace(outcome: y, received: received, assigned: z, alpha: p.analysis.alpha)
+                    }
+                    rows.append(row)
+                }
+            }
+            if !unmeasured.isEmpty {
+                skipped.append("\(o.id): no measurements yet at month\(unmeasured.count > 1 ? "s" : "") " + unmeasured.map(String.init).joined(separator: ", "))
+            }
+        }
+        var survival: [SurvivalRow] = []
+        for o in p.outcomes where o.type == .timeToEvent {
+            // Each client's latest status: the measurement of the highest wave.
+            var latest: [Int: OutcomeMeasurement] = [:]
+            for m in outcomes where m.outcome == o.id && m.value != nil {
+                if let known = latest[m.enrolment], known.wave >= m.wave { continue }
+                latest[m.enrolment] = m
+            }
+            for arm in p.arms where arm.id != control.id {
+                do {
+                    if let row = try survivalRow(o, arm: arm.id, control: control.id, valid, latest, p) {
+                        survival.append(row)
+                    } else if outcome.map({ $0 == o.id }) ?? true {
+                        skipped.append("\(o.id), \(arm.id): no events yet in these two arms")
+                    }
+                } catch {
+                    if outcome.map({ $0 == o.id }) ?? true { skipped.append("\(o.id), \(arm.id): \(error)") }
+                }
+            }
+        }
+        if p.design.type == .cluster {
+            skipped.append("risk ratios and complier effects: not given in a cluster design, as their intervals would treat clients of one cluster as independent")
+        }
+        adjust(&rows, &survival, p)
+        rows = rows.filter { wanted($0.outcome, $0.wave) }
+        survival = survival.filter { row in outcome.map { $0 == row.outcome } ?? true }
+        return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity,
+                            rows: rows, checks: checks(p, valid, value, sequenceProtocols), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
+    }
+
+    static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: Values, _ control: String) -> [ForestRow] {
+        // The first primary outcome that has estimates, else the first outcome that has.
+        let estimated = p.outcomes.filter { o in o.type != .timeToEvent && rows.contains { $0.outcome == o.id } }
+        guard let primary = estimated.first(where: { $0.role == .primary }) ?? estimated.first,
+              let wave = rows.filter({ $0.outcome == primary.id }).map(\.wave).max() else { return [] }
+        let atWave = value[primary.id]?[wave] ?? [:]
+        var out: [ForestRow] = []
+        for municipality in p.municipalities {
+            for arm in p.arms where arm.id != control {
+                let units = valid.filter { $0.municipality == municipality && ($0.arm == arm.id || $0.arm == control) && atWave[$0.number] != nil }
+                let z = units.map { $0.arm == arm.id }
+                // Within one municipality there are no strata to block on; clusters stay clusters.
+                let method: EffectMethod = p.design.type == .cluster ? .cr2 : .differenceInMeans
+                guard z.filter({ $0 }).count >= 2, z.filter({ !$0 }).count >= 2,
+                      let e = try? method.estimate(outcome: units.map { atWave[$0.number]! }, treated: z, blocks: [],
+                                                   covariates: [], clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
+                else { continue }
+                out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimator: method.rawValue, estimate: e))
+            }
+        }
+        return out
+    }
+
+    /// `latest`: each client's latest status of this outcome, by enrolment number.
+    static func survivalRow(_ o: TrialProtocol.Outcome, arm: String, control: String, _ valid: [Enrolment], _ latest: [Int: OutcomeMeasurement],
+                            _ p: TrialProtocol) throws -> SurvivalRow? {
+        let units = valid.filter { ($0.arm == arm || $0.arm == control) && latest[$0.number] != nil }
+        guard units.contains(where: { $0.arm == arm }), units.contains(where: { $0.arm == control }),
+              units.contains(where: { latest[$0.number]?.value == 1 }) else { return nil }
+        // In a cluster design the clients of one cluster share their arm, so the robust error is clustered as randomised.
+        return try SurvivalRow(outcome: o.id, arm: arm, control: control, arms: units.map(\.arm),
+                               days: units.map { Double(latest[$0.number]!.measuredOn.daysSinceEpoch - $0.enrolledOn.daysSinceEpoch) },
+                               events: units.map { latest[$0.number]!.value == 1 },
+                               strata: p.design.strata.isEmpty ? nil : units.map(\.stratumLabel),
+                               clusters: p.design.type == .cluster ? units.map(\.clusterLabel) : nil, alpha: p.analysis.alpha)
+    }
+
+    static func defaultMethod(_ p: TrialProtocol) -> EffectMethod {
+        if p.design.type == .cluster { return .cr2 }
+        switch p.analysis.estimator {
+        case .blocked: return .blocked
+        case .lin: return .lin
+        case .cr2: return .cr2
+        default: return .differenceInMeans
+        }
+    }
+
+    /// A number, integer or boolean (0/1) covariate's value.
+    static func numeric(_ e: Enrolment, _ name: String) -> Double {
+        guard let raw = e.covariates[name] else { return 0 }
+        return raw == "true" ? 1 : raw == "false" ? 0 : Double(raw) ?? 0
+    }
+
+    /// The clients of the strata the blocked estimator can use, and the labels of the others.
+    /// When every stratum was randomised as a pair, complete pairs are kept (a pair missing one
+    /// outcome has no contrast); otherwise strata with two or more measured clients in each arm.
+    static func estimableStrata<Client>(_ units: [Client], stratum: (Client) -> String, inArm: (Client) -> Bool) -> (kept: [Client], left: [String]) {
+        let strata = Dictionary(grouping: units, by: stratum)
+        let counts = strata.mapValues { members in (members.filter(inArm).count, members.filter { !inArm($0) }.count) }
+        let pairs = counts.values.allSatisfy { $0.0 <= 1 && $0.1 <= 1 }
+        let usable = counts.filter { pairs ? ($0.value == (1, 1)) : ($0.value.0 >= 2 && $0.value.1 >= 2) }
+        // Without a single usable stratum the estimator's own error says why.
+        guard !usable.isEmpty else { return (units, []) }
+        return (units.filter { usable[stratum($0)] != nil }, counts.keys.filter { usable[$0] == nil }.sorted())
+    }
+
+    /// The clients' covariates as regression columns (a row per client): a categorical one as
+    /// an indicator per level these clients have but the first of them (as R's model matrix
+    /// codes a factor made from their values), the others as numbers.
+    static func covariateColumns(_ units: [Enrolment], _ names: [String], _ p: TrialProtocol) -> [[Double]] {
+        let levels = names.map { name -> [String]? in
+            guard let c = p.covariates.first(where: { $0.name == name }), c.type == .categorical else { return nil }
+            return Array(c.levels.filter { level in units.contains { $0.covariates[name] == level } }.dropFirst())
+        }
+        return units.map { e in
+            zip(names, levels).flatMap { name, levels -> [Double] in
+                levels.map { levels in levels.map { e.covariates[name] == $0 ? 1 : 0 } } ?? [numeric(e, name)]
+            }
+        }
+    }
+}
