@@ -157,3 +157,63 @@ func runProcess(_ path: String, _ args: [String], input: String? = nil) throws -
     p.waitUntilExit()
     return ProcessResult(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }
+
+/// The inclusion and consistency cases published by transparency-dev/merkle, tampered ones
+/// included (see the `source` member of the file for commit and licence).
+struct TransparencyDevVectors: Decodable {
+    struct Inclusion: Decodable {
+        var file: String; var desc: String; var wantErr: Bool
+        var leafIdx: UInt64; var treeSize: UInt64; var root: String; var leafHash: String; var proof: [String]?
+    }
+    struct Consistency: Decodable {
+        var file: String; var desc: String; var wantErr: Bool
+        var size1: UInt64; var size2: UInt64; var root1: String; var root2: String; var proof: [String]?
+    }
+    var inclusion: [Inclusion]
+    var consistency: [Consistency]
+
+    static func load() throws -> TransparencyDevVectors {
+        let url = Fixtures.repositoryRoot.appendingPathComponent("docs/test-vectors/transparency-dev-merkle.json")
+        return try JSONDecoder().decode(TransparencyDevVectors.self, from: Data(contentsOf: url))
+    }
+}
+
+/// Base64 as the vectors spell hashes (every one decodes; "" is a zero-length hash).
+func base64(_ s: String) -> [UInt8] { Array(Data(base64Encoded: s)!) }
+
+/// A size or index from the vectors as Swift's `Int`: values beyond `Int.max` (one vector uses
+/// 2^64 − 1) wrap to negative numbers, which the verifier must refuse like any other bad index.
+func wrapped(_ n: UInt64) -> Int { Int(truncatingIfNeeded: n) }
+
+@Suite struct TransparencyDevMerkleTests {
+    @Test("every published inclusion case is accepted when it should be and refused when it is tampered with")
+    func inclusion() throws {
+        let v = try TransparencyDevVectors.load()
+        #expect(v.inclusion.count == 98 && v.inclusion.contains { !$0.wantErr } && v.inclusion.contains { $0.wantErr })
+        for c in v.inclusion {
+            let ok = Merkle.verifyInclusion(leafHash: base64(c.leafHash), index: wrapped(c.leafIdx), size: wrapped(c.treeSize),
+                                            proof: (c.proof ?? []).map(base64), root: base64(c.root))
+            #expect(ok == !c.wantErr, "\(c.file): \(c.desc)")
+        }
+    }
+
+    @Test("every published consistency case is accepted when it should be and refused when it is tampered with")
+    func consistency() throws {
+        let v = try TransparencyDevVectors.load()
+        #expect(v.consistency.count == 98 && v.consistency.contains { !$0.wantErr } && v.consistency.contains { $0.wantErr })
+        for c in v.consistency {
+            let ok = Merkle.verifyConsistency(first: wrapped(c.size1), second: wrapped(c.size2), firstRoot: base64(c.root1),
+                                              secondRoot: base64(c.root2), proof: (c.proof ?? []).map(base64))
+            #expect(ok == !c.wantErr, "\(c.file): \(c.desc)")
+        }
+    }
+
+    @Test("a consistency proof from the empty tree is refused whatever root it names, as transparency-dev/merkle refuses it")
+    func fromEmptyTree() {
+        let tree = MemoryMerkleTree(leafHashes: (0..<5).map { Merkle.leafHash([UInt8($0)]) })
+        for firstRoot in [Merkle.emptyRoot, SHA256.hash("anything")] {
+            #expect(!Merkle.verifyConsistency(first: 0, second: 5, firstRoot: firstRoot, secondRoot: tree.root(), proof: []))
+        }
+        #expect(!Merkle.verifyConsistency(first: 0, second: 0, firstRoot: Merkle.emptyRoot, secondRoot: Merkle.emptyRoot, proof: []))
+    }
+}
