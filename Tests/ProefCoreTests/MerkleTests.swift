@@ -98,6 +98,45 @@ func hex(_ s: String) -> [UInt8] { Hex.decode(s) ?? [] }
         #expect(throws: CheckpointError.self) { try LogVerifierKey(vkey: "proef-test+00000000+AAAA") }
     }
 
+    /// A note over `body` signed by `key`, with the signature line spelled as given.
+    func note(_ body: String, key: LogSigningKey, extra: String = "") throws -> String {
+        let signature = try key.privateKey.signature(for: Array(body.utf8))
+        return body + "\n\u{2014} \(key.name) \(Data(key.keyID + signature).base64EncodedString())\n" + extra
+    }
+
+    @Test("a note with one spelling only: malformed lines, a second signature, leading zeros, non-canonical base64 and control characters are refused")
+    func strictNotes() throws {
+        let verifier = key.verifier
+        let root = Data(SHA256.hash("root")).base64EncodedString()
+        let good = try note("o\n42\n\(root)\n", key: key)
+        #expect(try Checkpoint.verify(note: good, key: verifier).size == 42)
+        let other = LogSigningKey(name: "witness.example", privateKey: try Ed25519PrivateKey())
+        let cosigned = good + (try note("o\n42\n\(root)\n", key: other)).split(separator: "\n").last! + "\n"
+        #expect(try Checkpoint.verify(note: cosigned, key: verifier).size == 42, "another key's signature is ignored, as C2SP requires")
+
+        let signatureLine = String(good.split(separator: "\n").last!)
+        // The last digit before "=" carries two padding bits; setting one spells the same bytes differently.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var nonCanonicalRoot = Array(root)
+        let last = nonCanonicalRoot.count - 2
+        nonCanonicalRoot[last] = alphabet[alphabet.firstIndex(of: nonCanonicalRoot[last])! ^ 1]
+        #expect(Data(base64Encoded: String(nonCanonicalRoot)).map(Array.init) == SHA256.hash("root"), "Foundation reads it as the same hash")
+        let refused: [(String, String)] = [
+            (good + "garbage\n", "a line after the signature that is not a signature"),
+            (String(good.dropLast()), "no final newline"),
+            (good + signatureLine + "\n", "the same signature twice"),
+            (good.replacingOccurrences(of: "\u{2014} ", with: "- "), "a hyphen for the em dash"),
+            (try note("o\n042\n\(root)\n", key: key), "a size with a leading zero"),
+            (try note("o\n+42\n\(root)\n", key: key), "a size with a sign"),
+            (try note("o\n42\n\(String(nonCanonicalRoot))\n", key: key), "a root in non-canonical base64"),
+            (try note("o\t\n42\n\(root)\n", key: key), "a tab in the origin"),
+            (try note("o\n\n42\n\(root)\n", key: key), "an empty body line"),
+        ]
+        for (text, what) in refused {
+            #expect(throws: CheckpointError.self, "\(what)") { try Checkpoint.verify(note: text, key: verifier) }
+        }
+    }
+
     @Test("the note, key id and signature check out with an independent implementation (Python cryptography)")
     func independentCheck() throws {
         let cp = try Checkpoint.sign(origin: "proef-test/trials/t", size: 7, rootHash: SHA256.hash("x"), key: key)
