@@ -80,6 +80,13 @@ public struct LogVerifier {
     /// checkpoint or receipt that is not signed by `key`, is for another log, or contradicts another.
     public init(trialID: String, origin: String, key: LogVerifierKey, protocols: [Int: String], checkpoints: [String], seed: String?,
                 receipts: [ReceiptClaim] = []) throws {
+        try self.init(trialID: trialID, origin: origin, key: key, protocols: protocols,
+                      checkpoints: checkpoints.map { (source: "checkpoint", note: $0) }, seed: seed, receipts: receipts)
+    }
+
+    /// As above, with each checkpoint named by where it came from (its file), for the messages.
+    public init(trialID: String, origin: String, key: LogVerifierKey, protocols: [Int: String], checkpoints: [(source: String, note: String)],
+                seed: String?, receipts: [ReceiptClaim] = []) throws {
         self.trialID = trialID
         self.key = key
         self.protocolTexts = protocols
@@ -106,14 +113,14 @@ public struct LogVerifier {
 
     /// Verifies each note, refuses two of one size (identical: a duplicate; different roots: a
     /// split view, the operator showing two trees), and sorts them by size.
-    private static func parse(checkpoints notes: [String], origin: String, key: LogVerifierKey) throws -> [Checkpoint] {
+    private static func parse(checkpoints notes: [(source: String, note: String)], origin: String, key: LogVerifierKey) throws -> [Checkpoint] {
         var bySize: [Int: Checkpoint] = [:]
-        for note in notes {
+        for (source, note) in notes {
             let cp: Checkpoint
             do { cp = try Checkpoint.verify(note: note, key: key) } catch {
-                throw Failure(entryIndex: nil, message: "checkpoint: \(error)")
+                throw Failure(entryIndex: nil, message: "\(source): \(error)")
             }
-            guard cp.origin == origin else { throw Failure(entryIndex: nil, message: "checkpoint of size \(cp.size) is for log '\(cp.origin)', not '\(origin)'") }
+            guard cp.origin == origin else { throw Failure(entryIndex: nil, message: "\(source): the checkpoint of size \(cp.size) is for log '\(cp.origin)', not '\(origin)'") }
             if let other = bySize[cp.size] {
                 throw Failure(entryIndex: nil, message: other.rootHash == cp.rootHash
                               ? "the checkpoint of size \(cp.size) is in the bundle twice"
@@ -195,7 +202,7 @@ public struct LogVerifier {
             guard let commitment = locked?.seedCommitment, let s = e.seed, let bytes = Hex.decode(s) else { throw fail("closed without a lock or a seed") }
             guard Hex.encode(SHA256.hash(bytes)) == commitment else { throw fail("the seed revealed at close does not match the commitment published at lock") }
             // Without the seed nothing was replayed, and a report saying so would read like a pass.
-            guard let seed else { throw fail("the trial is closed, but the bundle holds no seed to replay the allocations with: the bundle is incomplete") }
+            guard let seed else { throw fail("the trial is closed, but the bundle holds no seed (seed.txt) to replay the allocations with: the bundle is incomplete") }
             guard seed == bytes else { throw fail("the seed revealed at close is not the seed given to the verifier") }
             closed = true
         }
