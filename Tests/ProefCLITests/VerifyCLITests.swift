@@ -2,7 +2,6 @@ import Foundation
 @testable import ProefCLI
 import ProefCore
 import ProefCrypto
-import ProefServer
 import ProefTestSupport
 import Testing
 
@@ -44,7 +43,9 @@ struct VerifyFixture {
 
     /// Writes a receipt as `proef enrol --receipt` does; returns the file name.
     func writeReceipt(_ receipt: Receipt, _ name: String) throws -> String {
-        try APICoding.encoder().encode(receipt).write(to: url(name))
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        try encoder.encode(receipt).write(to: url(name))
         return name
     }
 

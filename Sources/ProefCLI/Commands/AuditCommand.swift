@@ -28,6 +28,14 @@ private func parseTrustedKey(_ value: String) throws -> LogVerifierKey {
     do { return try LogVerifierKey(vkey: text) } catch { throw CLIFailure("--trusted-key: \(error)") }
 }
 
+/// A receipt file as `proef enrol --receipt` writes it.
+private func readReceipt(_ file: String) throws -> Receipt {
+    let text = try readFile(file)
+    do { return try JSONDecoder.api.decode(Receipt.self, from: Data(text.utf8)) } catch {
+        throw CLIFailure("receipt \(file) cannot be read as a receipt: \(error)")
+    }
+}
+
 private func describe(_ key: LogVerifierKey) -> String { "\(key.name) (key id \(Hex.encode(key.keyID)))" }
 
 private func warn(_ message: String) { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
@@ -47,27 +55,22 @@ struct VerifyCommand: AsyncParsableCommand {
     var receipts: [String] = []
 
     func run() async throws {
+        let pinned = try trustedKey.map(parseTrustedKey)
+        let claims = try receipts.map { LogVerifier.ReceiptClaim(name: $0, receipt: try readReceipt($0)) }
+        let result: AuditBundleFiles.Verified
         do {
-            let pinned = try trustedKey.map(parseTrustedKey)
-            let claims = try receipts.map { file in
-                do { return LogVerifier.ReceiptClaim(name: file, receipt: try JSONDecoder.api.decode(Receipt.self, from: Data(try readFile(file).utf8))) } catch let e as CLIFailure {
-                    throw e
-                } catch {
-                    throw CLIFailure("receipt \(file) cannot be read as a receipt: \(error)")
-                }
-            }
-            let result = try AuditBundleFiles.verify(URL(fileURLWithPath: bundle), trustedKey: pinned, receipts: claims)
-            if pinned == nil {
-                warn("trusted the key in the bundle, \(describe(result.key)); pin the log's key with --trusted-key to rule out a re-signed bundle")
-            }
-            print("ok  signatures checked with " + (pinned == nil ? "the key in the bundle (not pinned): " : "the trusted key: ") + describe(result.key))
-            for line in result.lines { print("ok  \(line)") }
-            print("verified")
-        } catch let e as CLIFailure {
-            throw CLIFailure("verification failed: \(e.message)")
-        } catch {
-            throw CLIFailure("verification failed: \(error)")
+            result = try AuditBundleFiles.verify(URL(fileURLWithPath: bundle), trustedKey: pinned, receipts: claims)
+        } catch let failure as LogVerifier.Failure {
+            throw CLIFailure("verification failed: \(failure)")
+        } catch let e as CheckpointError {
+            throw CLIFailure("verification failed: \(e)")
         }
+        if pinned == nil {
+            warn("trusted the key in the bundle, \(describe(result.key)); pin the log's key with --trusted-key to rule out a re-signed bundle")
+        }
+        print("ok  signatures checked with " + (pinned == nil ? "the key in the bundle (not pinned): " : "the trusted key: ") + describe(result.key))
+        for line in result.lines { print("ok  \(line)") }
+        print("verified")
     }
 }
 
@@ -104,12 +107,7 @@ struct ReceiptCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let receipt: Receipt
-            do { receipt = try JSONDecoder.api.decode(Receipt.self, from: Data(try readFile(file).utf8)) } catch let e as CLIFailure {
-                throw e
-            } catch {
-                throw CLIFailure("\(file) cannot be read as a receipt: \(error)")
-            }
+            let receipt = try readReceipt(file)
             let (key, source) = try await key(for: receipt)
             guard receipt.logKey == key.vkey || trustReceiptKey else {
                 throw CLIFailure("receipt does not verify: it was issued under log key \(receipt.logKey), not \(source) \(key.vkey)")
