@@ -32,7 +32,9 @@ enum AuditBundleFiles {
         for (n, text) in b.protocols { try text.write(to: dir.appendingPathComponent("protocols/v\(n).json"), atomically: true, encoding: .utf8) }
         try Data(b.entries.map { $0 + "\n" }.joined().utf8).write(to: dir.appendingPathComponent("entries.jsonl"))
         for note in b.checkpoints {
-            let size = note.split(separator: "\n")[1]
+            // The notes may come from a remote service; one that is not a note must not crash the export.
+            let lines = note.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+            guard lines.count == 3, let size = Int(lines[1]), size >= 0 else { throw CLIFailure("a checkpoint of the log is not a signed note: '\(note.prefix(80))'") }
             try note.write(to: dir.appendingPathComponent("checkpoints/\(size).txt"), atomically: true, encoding: .utf8)
         }
         if let seed = b.revealedSeed { try (seed + "\n").write(to: dir.appendingPathComponent("seed.txt"), atomically: true, encoding: .utf8) }
