@@ -33,12 +33,15 @@ import Testing
         #expect(try await cli.runAsync("enrolment", "invalidate", Fixtures.utrecht, "3", "--reason", "typo in file").status == 0)
         #expect(try await cli.runAsync("enrolment", "list", Fixtures.utrecht).stdout.contains("invalid: typo in file"))
 
-        let receipt = try await cli.runAsync("receipt", "verify", "receipt.json")
+        let receipt = try await cli.runAsync("receipt", "verify", "receipt.json", "--trust-receipt-key")
         #expect(receipt.status == 0 && receipt.stdout.contains("enrolment #1"), "\(receipt.stderr)")
+        #expect(receipt.stderr.contains("warning: trusted the key inside the receipt"))
 
         #expect(try await cli.runAsync("trial", "close", Fixtures.utrecht).status == 0)
         let export = try await cli.runAsync("audit", "export", Fixtures.utrecht, "--out", "bundle")
         #expect(export.status == 0 && export.stdout.contains("the seed"), "\(export.stderr)")
+        let pinnedReceipt = try await cli.runAsync("receipt", "verify", "receipt.json", "--trusted-key", "@bundle/log.vkey")
+        #expect(pinnedReceipt.status == 0 && pinnedReceipt.stdout.contains("the trusted key"), "\(pinnedReceipt.stderr)")
         let verified = try await cli.runAsync("verify", "bundle")
         #expect(verified.status == 0 && verified.stdout.contains("12 allocations replayed") && verified.stdout.hasSuffix("verified\n"), "\(verified.stdout)\(verified.stderr)")
 
@@ -70,15 +73,19 @@ import Testing
         try await app.test(.live) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"
             for n in 1...4 {
-                let r = try await cli.runAsync(["enrol", Fixtures.utrecht, "--bsn", Fixtures.bsn(n), "--consent", "--server", server, "--token", token, "--json"]
-                                    + covariateArgs(Fixtures.utrechtClient()))
+                let r = try await cli.runAsync(["enrol", Fixtures.utrecht, "--bsn", Fixtures.bsn(n), "--consent", "--server", server, "--token", token, "--json",
+                                                "--receipt", "receipt-\(n).json"] + covariateArgs(Fixtures.utrechtClient()))
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(try JSONDecoder.apiDecoder.decode(EnrolmentResult.self, from: Data(r.stdout.utf8)).enrolment == n)
             }
             let export = try await cli.runAsync(["audit", "export", Fixtures.utrecht, "--out", "remote-bundle", "--server", server, "--token", "unused"])
             #expect(export.status == 0, "\(export.stderr)")
-            let verified = try await cli.runAsync(["verify", "remote-bundle"])
-            #expect(verified.status == 0 && verified.stdout.contains("seed not yet revealed"), "\(verified.stdout)\(verified.stderr)")
+            let verified = try await cli.runAsync(["verify", "remote-bundle", "--receipt", "receipt-1.json", "receipt-4.json"])
+            #expect(verified.status == 0 && verified.stdout.contains("seed not yet revealed") && verified.stdout.contains("2 receipts"),
+                    "\(verified.stdout)\(verified.stderr)")
+            let receipt = try await cli.runAsync(["receipt", "verify", "receipt-2.json", "--server", server])
+            #expect(receipt.status == 0 && receipt.stdout.contains("ok  signature checked with the key from \(server)/v1/public/log-key"),
+                    "\(receipt.stdout)\(receipt.stderr)")
         }
     }
 }

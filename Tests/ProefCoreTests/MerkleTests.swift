@@ -98,6 +98,45 @@ func hex(_ s: String) -> [UInt8] { Hex.decode(s) ?? [] }
         #expect(throws: CheckpointError.self) { try LogVerifierKey(vkey: "proef-test+00000000+AAAA") }
     }
 
+    /// A note over `body` signed by `key`, with the signature line spelled as given.
+    func note(_ body: String, key: LogSigningKey, extra: String = "") throws -> String {
+        let signature = try key.privateKey.signature(for: Array(body.utf8))
+        return body + "\n\u{2014} \(key.name) \(Data(key.keyID + signature).base64EncodedString())\n" + extra
+    }
+
+    @Test("a note with one spelling only: malformed lines, a second signature, leading zeros, non-canonical base64 and control characters are refused")
+    func strictNotes() throws {
+        let verifier = key.verifier
+        let root = Data(SHA256.hash("root")).base64EncodedString()
+        let good = try note("o\n42\n\(root)\n", key: key)
+        #expect(try Checkpoint.verify(note: good, key: verifier).size == 42)
+        let other = LogSigningKey(name: "witness.example", privateKey: try Ed25519PrivateKey())
+        let cosigned = good + (try note("o\n42\n\(root)\n", key: other)).split(separator: "\n").last! + "\n"
+        #expect(try Checkpoint.verify(note: cosigned, key: verifier).size == 42, "another key's signature is ignored, as C2SP requires")
+
+        let signatureLine = String(good.split(separator: "\n").last!)
+        // The last digit before "=" carries two padding bits; setting one spells the same bytes differently.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var nonCanonicalRoot = Array(root)
+        let last = nonCanonicalRoot.count - 2
+        nonCanonicalRoot[last] = alphabet[alphabet.firstIndex(of: nonCanonicalRoot[last])! ^ 1]
+        #expect(Data(base64Encoded: String(nonCanonicalRoot)).map(Array.init) == SHA256.hash("root"), "Foundation reads it as the same hash")
+        let refused: [(String, String)] = [
+            (good + "garbage\n", "a line after the signature that is not a signature"),
+            (String(good.dropLast()), "no final newline"),
+            (good + signatureLine + "\n", "the same signature twice"),
+            (good.replacingOccurrences(of: "\u{2014} ", with: "- "), "a hyphen for the em dash"),
+            (try note("o\n042\n\(root)\n", key: key), "a size with a leading zero"),
+            (try note("o\n+42\n\(root)\n", key: key), "a size with a sign"),
+            (try note("o\n42\n\(String(nonCanonicalRoot))\n", key: key), "a root in non-canonical base64"),
+            (try note("o\t\n42\n\(root)\n", key: key), "a tab in the origin"),
+            (try note("o\n\n42\n\(root)\n", key: key), "an empty body line"),
+        ]
+        for (text, what) in refused {
+            #expect(throws: CheckpointError.self, "\(what)") { try Checkpoint.verify(note: text, key: verifier) }
+        }
+    }
+
     @Test("the note, key id and signature check out with an independent implementation (Python cryptography)")
     func independentCheck() throws {
         let cp = try Checkpoint.sign(origin: "proef-test/trials/t", size: 7, rootHash: SHA256.hash("x"), key: key)
@@ -156,4 +195,64 @@ func runProcess(_ path: String, _ args: [String], input: String? = nil) throws -
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return ProcessResult(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+}
+
+/// The inclusion and consistency cases published by transparency-dev/merkle, tampered ones
+/// included (see the `source` member of the file for commit and licence).
+struct TransparencyDevVectors: Decodable {
+    struct Inclusion: Decodable {
+        var file: String; var desc: String; var wantErr: Bool
+        var leafIdx: UInt64; var treeSize: UInt64; var root: String; var leafHash: String; var proof: [String]?
+    }
+    struct Consistency: Decodable {
+        var file: String; var desc: String; var wantErr: Bool
+        var size1: UInt64; var size2: UInt64; var root1: String; var root2: String; var proof: [String]?
+    }
+    var inclusion: [Inclusion]
+    var consistency: [Consistency]
+
+    static func load() throws -> TransparencyDevVectors {
+        let url = Fixtures.repositoryRoot.appendingPathComponent("docs/test-vectors/transparency-dev-merkle.json")
+        return try JSONDecoder().decode(TransparencyDevVectors.self, from: Data(contentsOf: url))
+    }
+}
+
+/// Base64 as the vectors spell hashes (every one decodes; "" is a zero-length hash).
+func base64(_ s: String) -> [UInt8] { Array(Data(base64Encoded: s)!) }
+
+/// A size or index from the vectors as Swift's `Int`: values beyond `Int.max` (one vector uses
+/// 2^64 − 1) wrap to negative numbers, which the verifier must refuse like any other bad index.
+func wrapped(_ n: UInt64) -> Int { Int(truncatingIfNeeded: n) }
+
+@Suite struct TransparencyDevMerkleTests {
+    @Test("every published inclusion case is accepted when it should be and refused when it is tampered with")
+    func inclusion() throws {
+        let v = try TransparencyDevVectors.load()
+        #expect(v.inclusion.count == 98 && v.inclusion.contains { !$0.wantErr } && v.inclusion.contains { $0.wantErr })
+        for c in v.inclusion {
+            let ok = Merkle.verifyInclusion(leafHash: base64(c.leafHash), index: wrapped(c.leafIdx), size: wrapped(c.treeSize),
+                                            proof: (c.proof ?? []).map(base64), root: base64(c.root))
+            #expect(ok == !c.wantErr, "\(c.file): \(c.desc)")
+        }
+    }
+
+    @Test("every published consistency case is accepted when it should be and refused when it is tampered with")
+    func consistency() throws {
+        let v = try TransparencyDevVectors.load()
+        #expect(v.consistency.count == 98 && v.consistency.contains { !$0.wantErr } && v.consistency.contains { $0.wantErr })
+        for c in v.consistency {
+            let ok = Merkle.verifyConsistency(first: wrapped(c.size1), second: wrapped(c.size2), firstRoot: base64(c.root1),
+                                              secondRoot: base64(c.root2), proof: (c.proof ?? []).map(base64))
+            #expect(ok == !c.wantErr, "\(c.file): \(c.desc)")
+        }
+    }
+
+    @Test("a consistency proof from the empty tree is refused whatever root it names, as transparency-dev/merkle refuses it")
+    func fromEmptyTree() {
+        let tree = MemoryMerkleTree(leafHashes: (0..<5).map { Merkle.leafHash([UInt8($0)]) })
+        for firstRoot in [Merkle.emptyRoot, SHA256.hash("anything")] {
+            #expect(!Merkle.verifyConsistency(first: 0, second: 5, firstRoot: firstRoot, secondRoot: tree.root(), proof: []))
+        }
+        #expect(!Merkle.verifyConsistency(first: 0, second: 0, firstRoot: Merkle.emptyRoot, secondRoot: Merkle.emptyRoot, proof: []))
+    }
 }

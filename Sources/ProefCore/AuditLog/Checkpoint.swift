@@ -28,27 +28,66 @@ public struct Checkpoint: Sendable, Equatable, Codable {
         return Checkpoint(origin: origin, size: size, rootHash: rootHash, note: body + "\n" + line)
     }
 
+    /// Notes with more signature lines are refused; C2SP asks verifiers to accept at least 16.
+    public static let maxSignatures = 100
+
     /// Parses a signed note and checks its signature by `key`; throws naming what is wrong.
+    ///
+    /// Strict where C2SP signed-note and tlog-checkpoint say MUST, so that a note has one
+    /// spelling: UTF-8 without control characters but newline, the body ending at the last
+    /// blank line, at least three non-empty body lines, the size in decimal without leading
+    /// zeros, the root in canonical base64, every signature line well formed, the key's
+    /// signature present once and valid. Signatures by other keys are ignored, as C2SP requires
+    /// (they are how witnesses cosign and keys rotate).
     public static func verify(note: String, key: LogVerifierKey) throws -> Checkpoint {
-        guard let split = note.range(of: "\n\n") else { throw CheckpointError("the note has no blank line before its signatures") }
+        guard !note.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" }) else {
+            throw CheckpointError("the note holds a control character other than newline")
+        }
+        guard note.hasSuffix("\n"), let split = note.range(of: "\n\n", options: .backwards) else {
+            throw CheckpointError("the note is not a text, a blank line and signature lines, each ending in a newline")
+        }
         let body = String(note[..<split.lowerBound]) + "\n"
         let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        guard lines.count >= 3, let size = Int(lines[lines.startIndex + 1]), size >= 0,
-              let root = Data(base64Encoded: String(lines[lines.startIndex + 2])), root.count == 32 else {
-            throw CheckpointError("the checkpoint body is not origin, size and base64 root hash")
+        guard lines.count >= 3, !lines.contains(where: \.isEmpty) else {
+            throw CheckpointError("the checkpoint body is not at least three non-empty lines (origin, size, root hash)")
         }
-        let signatures = note[split.upperBound...].split(separator: "\n")
-        let prefix = "\u{2014} \(key.name) "
-        for line in signatures where line.hasPrefix(prefix) {
-            guard let blob = Data(base64Encoded: String(line.dropFirst(prefix.count))), blob.count == 68 else { continue }
-            let bytes = Array(blob)
-            guard Array(bytes[0..<4]) == key.keyID else { continue }
-            if key.publicKey.isValidSignature(Array(bytes[4...]), for: Array(body.utf8)) {
-                return Checkpoint(origin: String(lines[lines.startIndex]), size: size, rootHash: Array(root), note: note)
+        let sizeText = lines[lines.startIndex + 1]
+        guard sizeText.allSatisfy({ $0.isASCII && $0.isNumber }), sizeText == "0" || !sizeText.hasPrefix("0"), let size = Int(sizeText) else {
+            throw CheckpointError("the checkpoint's tree size '\(sizeText)' is not a decimal number without leading zeros")
+        }
+        guard let root = canonicalBase64(lines[lines.startIndex + 2]), root.count == 32 else {
+            throw CheckpointError("the checkpoint's root hash is not the base64 of 32 bytes")
+        }
+        let signatures = note[split.upperBound...].dropLast().split(separator: "\n", omittingEmptySubsequences: false)
+        guard signatures.count <= maxSignatures else { throw CheckpointError("the note carries more than \(maxSignatures) signatures") }
+        var verified = false
+        for line in signatures {
+            let (name, blob) = try signatureLine(line)
+            guard name == key.name, Array(blob.prefix(4)) == key.keyID else { continue }
+            guard !verified else { throw CheckpointError("the note carries the signature of \(key.name) twice") }
+            guard blob.count == 68, key.publicKey.isValidSignature(Array(blob.dropFirst(4)), for: Array(body.utf8)) else {
+                throw CheckpointError("the signature of \(key.name) on the checkpoint does not verify")
             }
-            throw CheckpointError("the signature of \(key.name) on the checkpoint does not verify")
+            verified = true
         }
-        throw CheckpointError("the checkpoint carries no signature by \(key.name)")
+        guard verified else { throw CheckpointError("the checkpoint carries no signature by \(key.name)") }
+        return Checkpoint(origin: String(lines[lines.startIndex]), size: size, rootHash: root, note: note)
+    }
+
+    /// `— <key name> <base64(key id ‖ signature)>`, the name non-empty without spaces or `+`.
+    private static func signatureLine(_ line: Substring) throws -> (name: Substring, blob: [UInt8]) {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "\u{2014}", !parts[1].isEmpty, !parts[1].contains("+"),
+              !parts[1].contains(where: \.isWhitespace), let blob = canonicalBase64(parts[2]), blob.count > 4 else {
+            throw CheckpointError("the note has a malformed signature line: '\(line.prefix(80))'")
+        }
+        return (parts[1], blob)
+    }
+
+    /// Standard base64 that re-encodes to the same text, so no hash has two spellings.
+    static func canonicalBase64(_ text: Substring) -> [UInt8]? {
+        guard let data = Data(base64Encoded: String(text)), data.base64EncodedString() == text else { return nil }
+        return Array(data)
     }
 }
 

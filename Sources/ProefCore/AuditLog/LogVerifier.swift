@@ -6,8 +6,10 @@ import ProefCrypto
 /// through in constant memory (but for the set of pseudonyms seen):
 /// each entry is canonical and belongs to the trial; the lifecycle is in order; protocol
 /// hashes match the protocol texts; the seed matches its commitment; enrolment numbers run
-/// 1, 2, 3 … without gaps or repeats; every allocation replays from the seed; and the
-/// recomputed Merkle tree matches every signed checkpoint.
+/// 1, 2, 3 … without gaps or repeats; every allocation replays from the seed; the recomputed
+/// Merkle tree matches every signed checkpoint; the largest checkpoint signs every entry; and
+/// every client receipt given to it names an entry and a tree head of this same log.
+/// `docs/allocation-spec.md` §10.4 lists the checks one by one.
 public struct LogVerifier {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         /// The first entry that fails, when the failure is pinned to one.
@@ -21,13 +23,37 @@ public struct LogVerifier {
         }
     }
 
+    /// A receipt a client was given, named as the user knows it (its file), to hold against the log.
+    public struct ReceiptClaim: Sendable {
+        public var name: String
+        public var receipt: Receipt
+
+        public init(name: String, receipt: Receipt) {
+            self.name = name
+            self.receipt = receipt
+        }
+    }
+
+    /// A receipt after its own signature and proof checked out, with what the log must agree with.
+    private struct CheckedReceipt {
+        var name: String
+        var leafIndex: Int
+        var leafHash: Merkle.Hash
+        var checkpoint: Checkpoint
+    }
+
     let trialID: String
     let key: LogVerifierKey
-    let protocols: [Int: TrialProtocol]
     let protocolTexts: [Int: String]
     let seed: [UInt8]?
+    private var protocols: [Int: TrialProtocol] = [:]
+    private var namedVersions = Set<Int>()
     private var checkpoints: [Checkpoint]
     private var nextCheckpoint = 0
+    /// Receipts by the leaf index of their entry, and by the size of their tree head.
+    private var receiptsByLeaf: [Int: [CheckedReceipt]] = [:]
+    private var receiptsBySize: [Int: [CheckedReceipt]] = [:]
+    private let receiptCount: Int
     private var frontier = MerkleFrontier()
     private var index = 0
 
@@ -42,39 +68,95 @@ public struct LogVerifier {
     private var replayed = 0
     private var lastVerifiedSize = 0
 
-    public init(trialID: String, origin: String, key: LogVerifierKey, protocols: [Int: String], checkpoints: [String], seed: String?) throws {
+    /// The size the largest signed checkpoint covers: the log must hold exactly that many entries.
+    public var signedSize: Int { checkpoints.last?.size ?? 0 }
+    /// Whether the `closed` entry has been read.
+    public var isClosed: Bool { closed }
+    /// How many entries have been read.
+    public var entryCount: Int { index }
+
+    /// `protocols` are the canonical texts by version, `checkpoints` signed notes; `seed` is the
+    /// revealed seed (hex) for a closed trial, nil for one still running. Throws on the first
+    /// checkpoint or receipt that is not signed by `key`, is for another log, or contradicts another.
+    public init(trialID: String, origin: String, key: LogVerifierKey, protocols: [Int: String], checkpoints: [String], seed: String?,
+                receipts: [ReceiptClaim] = []) throws {
+        try self.init(trialID: trialID, origin: origin, key: key, protocols: protocols,
+                      checkpoints: checkpoints.map { (source: "checkpoint", note: $0) }, seed: seed, receipts: receipts)
+    }
+
+    /// As above, with each checkpoint named by where it came from (its file), for the messages.
+    public init(trialID: String, origin: String, key: LogVerifierKey, protocols: [Int: String], checkpoints: [(source: String, note: String)],
+                seed: String?, receipts: [ReceiptClaim] = []) throws {
         self.trialID = trialID
         self.key = key
         self.protocolTexts = protocols
-        var parsed: [Int: TrialProtocol] = [:]
-        for (n, text) in protocols {
-            do { parsed[n] = try JSONDecoder.proef.decode(TrialProtocol.self, from: Array(text.utf8)) } catch {
-                throw Failure(entryIndex: nil, message: "protocol version \(n) cannot be read: \(error)")
-            }
-        }
-        self.protocols = parsed
         if let seed {
             guard let bytes = Hex.decode(seed), bytes.count == 32 else { throw Failure(entryIndex: nil, message: "the seed is not 64 hex digits") }
             self.seed = bytes
         } else {
             self.seed = nil
         }
-        var cps: [Checkpoint] = []
-        for note in checkpoints {
+        let expectedOrigin = TransparencyLog.origin(logName: key.name, trialID: trialID)
+        guard origin == expectedOrigin else {
+            throw Failure(entryIndex: nil, message: "the log origin is '\(origin)', but the log of trial '\(trialID)' signed by \(key.name) is '\(expectedOrigin)'")
+        }
+        self.checkpoints = try Self.parse(checkpoints: checkpoints, origin: origin, key: key)
+        guard let largest = self.checkpoints.last else { throw Failure(entryIndex: nil, message: "the bundle holds no signed checkpoint") }
+        receiptCount = receipts.count
+        for claim in receipts {
+            let r = try Self.check(claim, trialID: trialID, key: key, signedSize: largest.size)
+            receiptsByLeaf[r.leafIndex, default: []].append(r)
+            receiptsBySize[r.checkpoint.size, default: []].append(r)
+        }
+        try compareCheckpoints()
+    }
+
+    /// Verifies each note, refuses two of one size (identical: a duplicate; different roots: a
+    /// split view, the operator showing two trees), and sorts them by size.
+    private static func parse(checkpoints notes: [(source: String, note: String)], origin: String, key: LogVerifierKey) throws -> [Checkpoint] {
+        var bySize: [Int: Checkpoint] = [:]
+        for (source, note) in notes {
             let cp: Checkpoint
             do { cp = try Checkpoint.verify(note: note, key: key) } catch {
-                throw Failure(entryIndex: nil, message: "checkpoint: \(error)")
+                throw Failure(entryIndex: nil, message: "\(source): \(error)")
             }
-            guard cp.origin == origin else { throw Failure(entryIndex: nil, message: "checkpoint of size \(cp.size) is for log '\(cp.origin)', not '\(origin)'") }
-            cps.append(cp)
+            guard cp.origin == origin else { throw Failure(entryIndex: nil, message: "\(source): the checkpoint of size \(cp.size) is for log '\(cp.origin)', not '\(origin)'") }
+            if let other = bySize[cp.size] {
+                throw Failure(entryIndex: nil, message: other.rootHash == cp.rootHash
+                              ? "the checkpoint of size \(cp.size) is in the bundle twice"
+                              : "split view: two signed checkpoints of size \(cp.size) with different roots, so the log showed two different trees")
+            }
+            bySize[cp.size] = cp
         }
-        self.checkpoints = cps.sorted { $0.size < $1.size }
-        if self.checkpoints.isEmpty { throw Failure(entryIndex: nil, message: "the bundle holds no signed checkpoint") }
+        return bySize.values.sorted { $0.size < $1.size }
+    }
+
+    /// A receipt must be for this trial, issued under this key, verify on its own (signature,
+    /// entry hash, inclusion proof) and sign no more entries than the bundle's largest checkpoint.
+    private static func check(_ claim: ReceiptClaim, trialID: String, key: LogVerifierKey, signedSize: Int) throws -> CheckedReceipt {
+        let r = claim.receipt
+        func fail(_ message: String) -> Failure { Failure(entryIndex: nil, message: "receipt \(claim.name): \(message)") }
+        guard r.trialID == trialID else { throw fail("it is for trial '\(r.trialID)', not '\(trialID)'") }
+        guard r.logKey == key.vkey else { throw fail("it was issued under log key \(r.logKey), not the log's key \(key.vkey)") }
+        let cp: Checkpoint
+        do {
+            try r.verify(with: key)
+            cp = try Checkpoint.verify(note: r.checkpoint, key: key)
+        } catch {
+            throw fail("\(error)")
+        }
+        guard cp.size <= signedSize else {
+            throw fail("its signed tree head covers \(cp.size) entries, but the bundle's largest covers only \(signedSize): the log was rolled back, or the bundle is older than the receipt")
+        }
+        return CheckedReceipt(name: claim.name, leafIndex: r.leafIndex, leafHash: LogEntry.leafHashOf(r.entry), checkpoint: cp)
     }
 
     private func fail(_ message: String) -> Failure { Failure(entryIndex: index, message: message) }
 
     public mutating func append(_ text: String) throws {
+        guard index < signedSize else {
+            throw fail("not covered by any signed checkpoint (the largest signs \(signedSize) entries): anyone could have added it")
+        }
         let entry: LogEntry
         do { entry = try LogEntry.decode(text) } catch { throw fail("not a log entry: \(error)") }
         guard try entry.canonicalJSON == text else { throw fail("not in canonical form (keys sorted, no white space)") }
@@ -82,7 +164,11 @@ public struct LogVerifier {
         if index == 0 && entry.kind != .registered { throw fail("the log must start with the registration") }
         if closed { throw fail("entry after the trial was closed") }
         try check(entry)
-        frontier.append(leafHash: Merkle.leafHash(Array(text.utf8)))
+        let leaf = Merkle.leafHash(Array(text.utf8))
+        for r in receiptsByLeaf[index] ?? [] where r.leafHash != leaf {
+            throw fail("receipt \(r.name): this entry is not the one the receipt holds at index \(index): the log was rewritten after the receipt was issued")
+        }
+        frontier.append(leafHash: leaf)
         index += 1
         try compareCheckpoints()
     }
@@ -115,15 +201,25 @@ public struct LogVerifier {
         case .closed:
             guard let commitment = locked?.seedCommitment, let s = e.seed, let bytes = Hex.decode(s) else { throw fail("closed without a lock or a seed") }
             guard Hex.encode(SHA256.hash(bytes)) == commitment else { throw fail("the seed revealed at close does not match the commitment published at lock") }
-            if let seed, seed != bytes { throw fail("the seed revealed at close is not the seed given to the verifier") }
+            // Without the seed nothing was replayed, and a report saying so would read like a pass.
+            guard let seed else { throw fail("the trial is closed, but the bundle holds no seed (seed.txt) to replay the allocations with: the bundle is incomplete") }
+            guard seed == bytes else { throw fail("the seed revealed at close is not the seed given to the verifier") }
             closed = true
         }
     }
 
-    private func checkProtocol(_ e: LogEntry) throws {
+    /// The version's text must hash to the entry's value; only then is it read, so a tampered
+    /// text is never parsed.
+    private mutating func checkProtocol(_ e: LogEntry) throws {
         guard let v = e.protocolVersion, let hash = e.protocolSHA256 else { throw fail("\(e.kind.rawValue) entry without protocol version and hash") }
         guard let text = protocolTexts[v] else { throw fail("protocol version \(v) is not in the bundle") }
         guard CanonicalJSON.sha256(of: text) == hash else { throw fail("protocol version \(v) does not hash to the value in the log") }
+        namedVersions.insert(v)
+        if protocols[v] == nil {
+            do { protocols[v] = try JSONDecoder.proef.decode(TrialProtocol.self, from: Array(text.utf8)) } catch {
+                throw fail("protocol version \(v) cannot be read: \(error)")
+            }
+        }
     }
 
     private mutating func startSequence(_ s: Int, version: Int) throws {
@@ -152,6 +248,7 @@ public struct LogVerifier {
         replayed += 1
     }
 
+    /// Compares the recomputed root with every checkpoint and receipt tree head of the current size.
     private mutating func compareCheckpoints() throws {
         while nextCheckpoint < checkpoints.count && checkpoints[nextCheckpoint].size == index {
             let cp = checkpoints[nextCheckpoint]
@@ -162,6 +259,10 @@ public struct LogVerifier {
             lastVerifiedSize = cp.size
             nextCheckpoint += 1
         }
+        for r in receiptsBySize[index] ?? [] where frontier.root != r.checkpoint.rootHash {
+            let seen = lastVerifiedSize == index ? "the bundle's signed checkpoint of that size has another root" : "the bundle's entries give another root"
+            throw Failure(entryIndex: nil, message: "receipt \(r.name): split view: its signed tree head of size \(index) is not this log's (\(seen)), so the log showed two different trees")
+        }
     }
 
     /// Ends the check; returns what was checked.
@@ -170,11 +271,14 @@ public struct LogVerifier {
             let cp = checkpoints[nextCheckpoint]
             throw Failure(entryIndex: index, message: "the log ends at \(index) entries but a signed tree head covers \(cp.size): entries were removed from the end")
         }
+        if let unnamed = protocolTexts.keys.sorted().first(where: { !namedVersions.contains($0) }) {
+            throw Failure(entryIndex: nil, message: "protocol version \(unnamed) is in the bundle, but no entry of the log names it")
+        }
         var lines = [
             "\(index) entries: canonical, in lifecycle order, all of trial '\(trialID)'",
-            "\(checkpoints.count) signed tree heads verified with key \(key.name) (\(Hex.encode(key.keyID))), latest size \(checkpoints.last?.size ?? 0)",
-            "Merkle tree recomputed (RFC 6962): every tree head matches, so each is consistent with the next",
-            "\(protocols.count) protocol versions match the hashes in the log",
+            "\(checkpoints.count) signed tree heads verified with key \(key.name) (\(Hex.encode(key.keyID))), the largest signing all \(signedSize) entries",
+            "Merkle tree recomputed (RFC 6962): every tree head matches, so all are prefixes of one tree",
+            "\(protocolTexts.count) protocol versions match the hashes in the log",
             "\(enrolments) enrolments numbered 1…\(enrolments) without gaps, repeats or duplicate clients",
         ]
         if let seed {
@@ -183,14 +287,27 @@ public struct LogVerifier {
         } else {
             lines.append("seed not yet revealed (the trial is not closed): allocations cannot be replayed yet")
         }
+        if receiptCount > 0 {
+            lines.append("\(receiptCount) receipts: each entry is in the log at its index, and each signed tree head is one of this log's")
+        }
         return lines
     }
 
-    /// Verifies a whole bundle held in memory.
-    public static func verify(_ bundle: AuditBundle) throws -> [String] {
-        var v = try LogVerifier(trialID: bundle.trialID, origin: bundle.origin, key: try LogVerifierKey(vkey: bundle.logKey),
-                                protocols: bundle.protocols, checkpoints: bundle.checkpoints, seed: bundle.revealedSeed)
+    /// Verifies a whole bundle held in memory. With a `trustedKey` the bundle's key must be that
+    /// key; without one the bundle's own key is trusted, which a re-signed bundle also passes.
+    public static func verify(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts: [ReceiptClaim] = []) throws -> [String] {
+        let key = try LogVerifierKey(vkey: bundle.logKey)
+        if let trustedKey { try requireTrusted(key, trustedKey) }
+        var v = try LogVerifier(trialID: bundle.trialID, origin: bundle.origin, key: key, protocols: bundle.protocols,
+                                checkpoints: bundle.checkpoints, seed: bundle.revealedSeed, receipts: receipts)
         for e in bundle.entries { try v.append(e) }
         return try v.finish()
+    }
+
+    /// Refuses a bundle key that is not the key the verifier pinned.
+    public static func requireTrusted(_ key: LogVerifierKey, _ trusted: LogVerifierKey) throws {
+        guard key == trusted else {
+            throw Failure(entryIndex: nil, message: "the bundle is signed by key \(key.name) (key id \(Hex.encode(key.keyID))), not by the trusted key \(trusted.name) (key id \(Hex.encode(trusted.keyID)))")
+        }
     }
 }

@@ -88,11 +88,15 @@ public enum Merkle {
 
     /// RFC 9162 §2.1.4.2: is the tree of `second` leaves with `secondRoot` an extension of the
     /// tree of `first` leaves with `firstRoot`?
+    ///
+    /// A proof from the empty tree is refused, as RFC 9162 defines proofs only for `0 < first`
+    /// and transparency-dev/merkle refuses it too: it would accept any `firstRoot`, so it
+    /// proves nothing. Equal sizes are consistent exactly when the roots are equal and the proof
+    /// is empty, whatever the roots' length.
     public static func verifyConsistency(first: Int, second: Int, firstRoot: Hash, secondRoot: Hash, proof: [Hash]) -> Bool {
-        guard first >= 0, first <= second, firstRoot.count == 32, secondRoot.count == 32 else { return false }
+        guard first >= 1, first <= second else { return false }
         if first == second { return proof.isEmpty && firstRoot == secondRoot }
-        if first == 0 { return proof.isEmpty }
-        guard !proof.isEmpty, proof.allSatisfy({ $0.count == 32 }) else { return false }
+        guard firstRoot.count == 32, secondRoot.count == 32, !proof.isEmpty, proof.allSatisfy({ $0.count == 32 }) else { return false }
         var path = proof
         if first & (first - 1) == 0 { path.insert(firstRoot, at: 0) }
         var fn = first - 1, sn = second - 1
