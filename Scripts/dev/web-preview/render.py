@@ -92,8 +92,11 @@ def main():
                   for lang in LANGUAGES}
     roles = json.loads((HERE / "contexts" / "_roles.json").read_text("utf-8"))
     base = json.loads((HERE / "contexts" / "_layout.json").read_text("utf-8"))
-    if OUT.exists():
-        shutil.rmtree(OUT)
+    for old in (OUT / "static", OUT / "en"):
+        if old.exists():
+            shutil.rmtree(old)
+    for old in OUT.glob("*.html"):
+        old.unlink()
     for lang in LANGUAGES:
         target = OUT if lang == "nl" else OUT / lang
         target.mkdir(parents=True, exist_ok=True)
