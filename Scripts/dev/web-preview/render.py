@@ -87,6 +87,30 @@ def layout(page, name, lang, catalogue, roles, base):
     return data
 
 
+def section_names():
+    """Names used as {{#name}} or {{^name}} (the last part of a dotted name)."""
+    names = set()
+    for path in TEMPLATES.glob("*.mustache"):
+        for name in re.findall(r"\{\{[#^]\s*([A-Za-z0-9_.]+)\s*\}\}", path.read_text("utf-8")):
+            names.add(name.split(".")[-1])
+    return names
+
+
+def empty_sections(value, names, where=""):
+    """swift-mustache renders a section for an empty string (only nil, false and an empty list
+    are false there), chevron does not: optional text must be absent or null, never ""."""
+    found = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if child == "" and key in names:
+                found.append(f"{where}{key}")
+            found += empty_sections(child, names, f"{where}{key}.")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += empty_sections(child, names, f"{where}{index}.")
+    return found
+
+
 def main():
     catalogues = {lang: json.loads((RESOURCES / "messages" / f"{lang}.json").read_text("utf-8"))
                   for lang in LANGUAGES}
@@ -102,12 +126,15 @@ def main():
         target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(RESOURCES / "static", OUT / "static")
     pages = sorted(p for p in (HERE / "contexts").glob("*.json") if not p.name.startswith("_"))
+    names = section_names()
     for path in pages:
         page = json.loads(path.read_text("utf-8"))
         name = path.stem
         template = (TEMPLATES / (page.get("_template", name) + ".mustache")).read_text("utf-8")
         for lang in LANGUAGES:
             data = layout(page, name, lang, catalogues[lang], roles, base)
+            for key in empty_sections({k: v for k, v in data.items() if k != "t"}, names):
+                print(f"warning: {name}: {key} is \"\" but used as a section", file=sys.stderr)
             html = chevron.render(template, data, partials_path=str(TEMPLATES),
                                   partials_ext="mustache", warn=False)
             # The server serves assets at /static/; the preview is opened from the file system.
