@@ -76,9 +76,6 @@ public enum ExitStatus {
     }
 }
 
-/// A failure of a bundle or receipt check in the audit commands.
-func CLIFailure(_ message: String) -> ProefError { ProefError(.verificationFailed, message) }
-
 func readFile(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw ProefError(.notFound, field: "file", value: path, "cannot read '\(path)'")

@@ -212,7 +212,7 @@ enum Mutation: CaseIterable {
                 case 8: e.kind = pick([.registered, .amended, .locked, .opened, .enrolled, .invalidated, .closed])!
                 default: e.reason = "changed"
                 }
-                return e.canonicalJSON
+                return try? e.canonicalJSON
             }
         case .noteLine:
             guard let cp = pick(checkpoints), let note = b.files[cp] else { return }
@@ -282,7 +282,7 @@ enum Mutation: CaseIterable {
                 _ = try AuditBundleFiles.verify(dir)
                 #expect(differences.isEmpty, "a mutated bundle passed: \(replay), changed \(differences)")
                 equivalent += 1
-            } catch let f as LogVerifier.Failure {
+            } catch let f as ProefError {
                 #expect(!differences.isEmpty, "an equivalent bundle was refused: \(replay): \(f)")
                 #expect(!f.message.isEmpty)
                 refused += 1

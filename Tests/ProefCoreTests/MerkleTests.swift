@@ -92,10 +92,10 @@ func hex(_ s: String) -> [UInt8] { Hex.decode(s) ?? [] }
         let verifier = try LogVerifierKey(vkey: key.verifier.vkey)
         let parsed = try Checkpoint.verify(note: cp.note, key: verifier)
         #expect(parsed.size == 42 && parsed.rootHash == root && parsed.origin == "proef-test/trials/t")
-        #expect(throws: CheckpointError.self) { try Checkpoint.verify(note: cp.note.replacingOccurrences(of: "\n42\n", with: "\n43\n"), key: verifier) }
+        #expect(throws: ProefError.self) { try Checkpoint.verify(note: cp.note.replacingOccurrences(of: "\n42\n", with: "\n43\n"), key: verifier) }
         let other = LogSigningKey(name: "proef-test", privateKey: try Ed25519PrivateKey())
-        #expect(throws: CheckpointError.self) { try Checkpoint.verify(note: cp.note, key: other.verifier) }
-        #expect(throws: CheckpointError.self) { try LogVerifierKey(vkey: "proef-test+00000000+AAAA") }
+        #expect(throws: ProefError.self) { try Checkpoint.verify(note: cp.note, key: other.verifier) }
+        #expect(throws: ProefError.self) { try LogVerifierKey(vkey: "proef-test+00000000+AAAA") }
     }
 
     /// A note over `body` signed by `key`, with the signature line spelled as given.
@@ -133,7 +133,7 @@ func hex(_ s: String) -> [UInt8] { Hex.decode(s) ?? [] }
             (try note("o\n\n42\n\(root)\n", key: key), "an empty body line"),
         ]
         for (text, what) in refused {
-            #expect(throws: CheckpointError.self, "\(what)") { try Checkpoint.verify(note: text, key: verifier) }
+            #expect("\(what)") { try Checkpoint.verify(note: text, key: verifier) } throws: { ($0 as? ProefError)?.kind == .verificationFailed }
         }
     }
 

@@ -27,14 +27,14 @@ func closedBundle(_ trial: String, clients: Int = 30) async throws -> AuditBundl
     return try await t.registry.auditBundle(trialID: trial)
 }
 
-func failure(_ bundle: AuditBundle) -> LogVerifier.Failure? {
+func failure(_ bundle: AuditBundle) -> ProefError? {
     do {
         _ = try LogVerifier.verify(bundle)
         return nil
-    } catch let f as LogVerifier.Failure {
+    } catch let f as ProefError {
         return f
     } catch {
-        return LogVerifier.Failure(entryIndex: nil, message: "\(error)")
+        return LogVerifier.failure(entryIndex: nil, message: "\(error)")
     }
 }
 
@@ -58,7 +58,7 @@ func firstEnrolled(_ b: AuditBundle, after: Int = 0) -> Int {
         let e = try LogEntry.decode(b.entries[i])
         var changed = e
         changed.arm = e.arm == "control" ? "bijverdienen" : "control"
-        b.entries[i] = changed.canonicalJSON
+        b.entries[i] = try changed.canonicalJSON
         #expect(failure(b)?.entryIndex == i)
         #expect(failure(b)?.message.contains("is not what the seed allocates") == true)
     }
@@ -95,7 +95,7 @@ func firstEnrolled(_ b: AuditBundle, after: Int = 0) -> Int {
         let i = firstEnrolled(b, after: 6)
         var e = try LogEntry.decode(b.entries[i])
         e.pseudonym = String(repeating: "0", count: 32)
-        b.entries[i] = e.canonicalJSON
+        b.entries[i] = try e.canonicalJSON
         let f = failure(b)
         #expect(f != nil)
         #expect(f.map { $0.entryIndex! <= i } == true, "\(String(describing: f))")
@@ -108,7 +108,7 @@ func firstEnrolled(_ b: AuditBundle, after: Int = 0) -> Int {
         var b = original
         var closed = try LogEntry.decode(b.entries.last!)
         closed.seed = String(repeating: "ab", count: 32)
-        b.entries[b.entries.count - 1] = closed.canonicalJSON
+        b.entries[b.entries.count - 1] = try closed.canonicalJSON
         #expect(failure(b)?.message.contains("commitment") == true)
 
         b = original
@@ -149,7 +149,7 @@ func forgedEnrolment(_ b: AuditBundle, at index: Int, seed: String? = nil) throw
     forged.enrolment = (forged.enrolment ?? 0) + 1
     forged.pseudonym = String(repeating: "f", count: 24) + String(format: "%08x", index)
     forged.arm = engine.allocate(input(forged), state: &state).arm
-    return forged.canonicalJSON
+    return try forged.canonicalJSON
 }
 
 /// The checkpoints an exporter would write for `entries`, signed by `key`.
@@ -178,14 +178,14 @@ func claims(_ receipts: [Receipt]) -> [LogVerifier.ReceiptClaim] {
     receipts.enumerated().map { LogVerifier.ReceiptClaim(name: "receipt-\($0.offset + 1).json", receipt: $0.element) }
 }
 
-func failure(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts: [Receipt]) -> LogVerifier.Failure? {
+func failure(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts: [Receipt]) -> ProefError? {
     do {
         _ = try LogVerifier.verify(bundle, trustedKey: trustedKey, receipts: claims(receipts))
         return nil
-    } catch let f as LogVerifier.Failure {
+    } catch let f as ProefError {
         return f
     } catch {
-        return LogVerifier.Failure(entryIndex: nil, message: "\(error)")
+        return LogVerifier.failure(entryIndex: nil, message: "\(error)")
     }
 }
 
@@ -214,7 +214,7 @@ func failure(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts:
         var forged = try LogEntry.decode(b.entries[n - 1])
         forged.enrolment = 13
         forged.pseudonym = String(repeating: "e", count: 32)
-        b.entries.append(forged.canonicalJSON)
+        b.entries.append(try forged.canonicalJSON)
         #expect(failure(b)?.entryIndex == n)
         #expect(failure(b)?.message.contains("not covered by any signed checkpoint (the largest signs \(n) entries)") == true)
     }
@@ -228,7 +228,7 @@ func failure(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts:
             for e in b.entries { try v.append(e) }
             _ = try v.finish()
             Issue.record("a closed log without its seed passed")
-        } catch let f as LogVerifier.Failure {
+        } catch let f as ProefError {
             #expect(f.entryIndex == b.entries.count - 1 && f.message.contains("incomplete"), "\(f)")
         }
     }
@@ -301,7 +301,7 @@ func failure(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts:
         let i = try #require(fork.indices.first { fork[$0].contains("\"kind\":\"enrolled\"") && $0 != receipt.leafIndex })
         var e = try LogEntry.decode(fork[i])
         e.arm = e.arm == "control" ? "bijverdienen" : "control"
-        fork[i] = e.canonicalJSON
+        fork[i] = try e.canonicalJSON
         let tree = MemoryMerkleTree(leafHashes: fork.map(LogEntry.leafHashOf))
         var r = receipt
         r.checkpoint = try Checkpoint.sign(origin: origin, size: size, rootHash: tree.root(), key: Fixtures.keyring.logKey).note
@@ -333,7 +333,7 @@ func failure(_ bundle: AuditBundle, trustedKey: LogVerifierKey? = nil, receipts:
         // The operator rewrites this client's arm and re-signs the whole log with its own key.
         var e = try LogEntry.decode(b.entries[r.leafIndex])
         e.arm = e.arm == "control" ? "bijverdienen" : "control"
-        b.entries[r.leafIndex] = e.canonicalJSON
+        b.entries[r.leafIndex] = try e.canonicalJSON
         b.checkpoints = try signedCheckpoints(b.entries, origin: b.origin, key: Fixtures.keyring.logKey)
         #expect(failure(b) == nil, "without the seed the rewritten arm cannot be told")
         let f = failure(b, receipts: [r])

@@ -25,14 +25,14 @@ struct AuditCommand: AsyncParsableCommand {
 /// `--trusted-key`: a signed-note verifier key, given as text or as `@FILE`.
 private func parseTrustedKey(_ value: String) throws -> LogVerifierKey {
     let text = value.hasPrefix("@") ? try readFile(String(value.dropFirst())) : value
-    do { return try LogVerifierKey(vkey: text) } catch { throw CLIFailure("--trusted-key: \(error)") }
+    do { return try LogVerifierKey(vkey: text) } catch { throw ProefError.invalid("trusted-key", "\(error)") }
 }
 
 /// A receipt file as `proef enrol --receipt` writes it.
 private func readReceipt(_ file: String) throws -> Receipt {
     let text = try readFile(file)
     do { return try JSONDecoder.api.decode(Receipt.self, from: Data(text.utf8)) } catch {
-        throw CLIFailure("receipt \(file) cannot be read as a receipt: \(error)")
+        throw ProefError(.invalidInput, field: "receipt", value: file, "receipt \(file) cannot be read as a receipt: \(error)")
     }
 }
 
@@ -60,10 +60,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let result: AuditBundleFiles.Verified
         do {
             result = try AuditBundleFiles.verify(URL(fileURLWithPath: bundle), trustedKey: pinned, receipts: claims)
-        } catch let failure as LogVerifier.Failure {
-            throw CLIFailure("verification failed: \(failure)")
-        } catch let e as CheckpointError {
-            throw CLIFailure("verification failed: \(e)")
+        } catch let failure as ProefError where failure.kind == .verificationFailed {
+            throw ProefError.verification("verification failed: \(failure)")
         }
         if pinned == nil {
             warn("trusted the key in the bundle, \(describe(result.key)); pin the log's key with --trusted-key to rule out a re-signed bundle")
@@ -110,9 +108,9 @@ struct ReceiptCommand: AsyncParsableCommand {
             let receipt = try readReceipt(file)
             let (key, source) = try await key(for: receipt)
             guard receipt.logKey == key.vkey || trustReceiptKey else {
-                throw CLIFailure("receipt does not verify: it was issued under log key \(receipt.logKey), not \(source) \(key.vkey)")
+                throw ProefError.verification("receipt does not verify: it was issued under log key \(receipt.logKey), not \(source) \(key.vkey)")
             }
-            do { try receipt.verify(with: key) } catch { throw CLIFailure("receipt does not verify: \(error)") }
+            do { try receipt.verify(with: key) } catch { throw ProefError.verification("receipt does not verify: \(error)") }
             print("ok  signature checked with \(source): \(describe(key))")
             print("ok  enrolment #\(receipt.enrolment) in \(receipt.trialID), arm \(receipt.arm), is entry \(receipt.leafIndex) of the log signed by \(key.name)")
         }
@@ -123,11 +121,11 @@ struct ReceiptCommand: AsyncParsableCommand {
             if let server, let url = URL(string: server) {
                 let vkey = try await RemoteClient(baseURL: url, token: "").logKey()
                 do { return (try LogVerifierKey(vkey: vkey), "the key from \(url.appendingPathComponent("v1/public/log-key").absoluteString)") } catch {
-                    throw CLIFailure("\(server) gave a log key that cannot be read: \(error)")
+                    throw ProefError.unavailable("server", "\(server) gave a log key that cannot be read: \(error)")
                 }
             }
             let key: LogVerifierKey
-            do { key = try LogVerifierKey(vkey: receipt.logKey) } catch { throw CLIFailure("receipt does not verify: its log_key: \(error)") }
+            do { key = try LogVerifierKey(vkey: receipt.logKey) } catch { throw ProefError.verification("receipt does not verify: its log_key: \(error)") }
             warn("trusted the key inside the receipt, \(describe(key)): a forged receipt carries its forger's key; pin the log's key with --trusted-key or --server")
             return (key, "the receipt's own key (not pinned)")
         }

@@ -34,7 +34,7 @@ enum AuditBundleFiles {
         for note in b.checkpoints {
             // The notes may come from a remote service; one that is not a note must not crash the export.
             let lines = note.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
-            guard lines.count == 3, let size = Int(lines[1]), size >= 0 else { throw CLIFailure("a checkpoint of the log is not a signed note: '\(note.prefix(80))'") }
+            guard lines.count == 3, let size = Int(lines[1]), size >= 0 else { throw ProefError.verification("a checkpoint of the log is not a signed note: '\(note.prefix(80))'") }
             try note.write(to: dir.appendingPathComponent("checkpoints/\(size).txt"), atomically: true, encoding: .utf8)
         }
         if let seed = b.revealedSeed { try (seed + "\n").write(to: dir.appendingPathComponent("seed.txt"), atomically: true, encoding: .utf8) }
@@ -65,7 +65,7 @@ enum AuditBundleFiles {
                                        checkpoints: try files.checkpoints(), seed: seed, receipts: receipts)
         let unterminated = try LineReader.forEachLine(dir.appendingPathComponent("entries.jsonl")) { bytes in
             guard let line = String(validating: bytes, as: UTF8.self) else {
-                throw LogVerifier.Failure(entryIndex: verifier.entryCount, message: "not UTF-8 text")
+                throw LogVerifier.failure(entryIndex: verifier.entryCount, message: "not UTF-8 text")
             }
             try verifier.append(line)
         }
@@ -86,7 +86,7 @@ private struct BundleFolder {
 
     init(_ dir: URL) { self.dir = dir }
 
-    func fail(_ message: String) -> LogVerifier.Failure { LogVerifier.Failure(entryIndex: nil, message: message) }
+    func fail(_ message: String) -> ProefError { LogVerifier.failure(entryIndex: nil, message: message) }
 
     func text(_ name: String) throws -> String {
         guard let data = fm.contents(atPath: dir.appendingPathComponent(name).path) else { throw fail("the bundle lacks \(name)") }
@@ -178,7 +178,7 @@ enum LineReader {
     @discardableResult
     static func forEachLine(_ url: URL, _ body: (ArraySlice<UInt8>) throws -> Void) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw LogVerifier.Failure(entryIndex: nil, message: "the bundle lacks \(url.lastPathComponent)")
+            throw LogVerifier.failure(entryIndex: nil, message: "the bundle lacks \(url.lastPathComponent)")
         }
         defer { try? handle.close() }
         var pending: [UInt8] = []

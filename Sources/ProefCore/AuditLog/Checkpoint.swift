@@ -41,36 +41,36 @@ public struct Checkpoint: Sendable, Equatable, Codable {
     /// (they are how witnesses cosign and keys rotate).
     public static func verify(note: String, key: LogVerifierKey) throws -> Checkpoint {
         guard !note.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" }) else {
-            throw CheckpointError("the note holds a control character other than newline")
+            throw ProefError.verification("the note holds a control character other than newline")
         }
         guard note.hasSuffix("\n"), let split = note.range(of: "\n\n", options: .backwards) else {
-            throw CheckpointError("the note is not a text, a blank line and signature lines, each ending in a newline")
+            throw ProefError.verification("the note is not a text, a blank line and signature lines, each ending in a newline")
         }
         let body = String(note[..<split.lowerBound]) + "\n"
         let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard lines.count >= 3, !lines.contains(where: \.isEmpty) else {
-            throw CheckpointError("the checkpoint body is not at least three non-empty lines (origin, size, root hash)")
+            throw ProefError.verification("the checkpoint body is not at least three non-empty lines (origin, size, root hash)")
         }
         let sizeText = lines[lines.startIndex + 1]
         guard sizeText.allSatisfy({ $0.isASCII && $0.isNumber }), sizeText == "0" || !sizeText.hasPrefix("0"), let size = Int(sizeText) else {
-            throw CheckpointError("the checkpoint's tree size '\(sizeText)' is not a decimal number without leading zeros")
+            throw ProefError.verification("the checkpoint's tree size '\(sizeText)' is not a decimal number without leading zeros")
         }
         guard let root = canonicalBase64(lines[lines.startIndex + 2]), root.count == 32 else {
-            throw CheckpointError("the checkpoint's root hash is not the base64 of 32 bytes")
+            throw ProefError.verification("the checkpoint's root hash is not the base64 of 32 bytes")
         }
         let signatures = note[split.upperBound...].dropLast().split(separator: "\n", omittingEmptySubsequences: false)
-        guard signatures.count <= maxSignatures else { throw CheckpointError("the note carries more than \(maxSignatures) signatures") }
+        guard signatures.count <= maxSignatures else { throw ProefError.verification("the note carries more than \(maxSignatures) signatures") }
         var verified = false
         for line in signatures {
             let (name, blob) = try signatureLine(line)
             guard name == key.name, Array(blob.prefix(4)) == key.keyID else { continue }
-            guard !verified else { throw CheckpointError("the note carries the signature of \(key.name) twice") }
+            guard !verified else { throw ProefError.verification("the note carries the signature of \(key.name) twice") }
             guard blob.count == 68, key.publicKey.isValidSignature(Array(blob.dropFirst(4)), for: Array(body.utf8)) else {
-                throw CheckpointError("the signature of \(key.name) on the checkpoint does not verify")
+                throw ProefError.verification("the signature of \(key.name) on the checkpoint does not verify")
             }
             verified = true
         }
-        guard verified else { throw CheckpointError("the checkpoint carries no signature by \(key.name)") }
+        guard verified else { throw ProefError.verification("the checkpoint carries no signature by \(key.name)") }
         return Checkpoint(origin: String(lines[lines.startIndex]), size: size, rootHash: root, note: note)
     }
 
@@ -79,7 +79,7 @@ public struct Checkpoint: Sendable, Equatable, Codable {
         let parts = line.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "\u{2014}", !parts[1].isEmpty, !parts[1].contains("+"),
               !parts[1].contains(where: \.isWhitespace), let blob = canonicalBase64(parts[2]), blob.count > 4 else {
-            throw CheckpointError("the note has a malformed signature line: '\(line.prefix(80))'")
+            throw ProefError.verification("the note has a malformed signature line: '\(line.prefix(80))'")
         }
         return (parts[1], blob)
     }
@@ -91,10 +91,6 @@ public struct Checkpoint: Sendable, Equatable, Codable {
     }
 }
 
-public struct CheckpointError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// The service's log signing key with its signed-note name and key id.
 public struct LogSigningKey: Sendable {
@@ -135,10 +131,10 @@ public struct LogVerifierKey: Sendable, Equatable {
         let parts = vkey.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2)
         guard parts.count == 3, let id = Hex.decode(String(parts[1])), id.count == 4,
               let raw = Data(base64Encoded: String(parts[2])), raw.count == 33, raw.first == 0x01 else {
-            throw CheckpointError("'\(vkey)' is not an Ed25519 verifier key (name+keyid+base64)")
+            throw ProefError.verification("'\(vkey)' is not an Ed25519 verifier key (name+keyid+base64)")
         }
         let key = LogVerifierKey(name: String(parts[0]), publicKey: try Ed25519PublicKey(rawRepresentation: Array(raw.dropFirst())))
-        guard key.keyID == id else { throw CheckpointError("the verifier key's id does not match its name and key") }
+        guard key.keyID == id else { throw ProefError.verification("the verifier key's id does not match its name and key") }
         self = key
     }
 }

@@ -11,16 +11,10 @@ import ProefCrypto
 /// every client receipt given to it names an entry and a tree head of this same log.
 /// `docs/allocation-spec.md` §10.4 lists the checks one by one.
 public struct LogVerifier {
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        /// The first entry that fails, when the failure is pinned to one.
-        public let entryIndex: Int?
-        public let message: String
-        public var description: String { entryIndex.map { "entry \($0): \(message)" } ?? message }
-
-        public init(entryIndex: Int?, message: String) {
-            self.entryIndex = entryIndex
-            self.message = message
-        }
+    /// A failed check: a `.verificationFailed` error naming the first entry that fails, when it is pinned to one.
+    public static func failure(entryIndex: Int?, message: String) -> ProefError {
+        guard let entryIndex else { return ProefError.verification(message) }
+        return ProefError(.verificationFailed, field: "entry \(entryIndex)", value: String(entryIndex), message)
     }
 
     /// A receipt a client was given, named as the user knows it (its file), to hold against the log.
@@ -91,17 +85,17 @@ public struct LogVerifier {
         self.key = key
         self.protocolTexts = protocols
         if let seed {
-            guard let bytes = Hex.decode(seed), bytes.count == 32 else { throw Failure(entryIndex: nil, message: "the seed is not 64 hex digits") }
+            guard let bytes = Hex.decode(seed), bytes.count == 32 else { throw Self.failure(entryIndex: nil, message: "the seed is not 64 hex digits") }
             self.seed = bytes
         } else {
             self.seed = nil
         }
         let expectedOrigin = TransparencyLog.origin(logName: key.name, trialID: trialID)
         guard origin == expectedOrigin else {
-            throw Failure(entryIndex: nil, message: "the log origin is '\(origin)', but the log of trial '\(trialID)' signed by \(key.name) is '\(expectedOrigin)'")
+            throw Self.failure(entryIndex: nil, message: "the log origin is '\(origin)', but the log of trial '\(trialID)' signed by \(key.name) is '\(expectedOrigin)'")
         }
         self.checkpoints = try Self.parse(checkpoints: checkpoints, origin: origin, key: key)
-        guard let largest = self.checkpoints.last else { throw Failure(entryIndex: nil, message: "the bundle holds no signed checkpoint") }
+        guard let largest = self.checkpoints.last else { throw Self.failure(entryIndex: nil, message: "the bundle holds no signed checkpoint") }
         receiptCount = receipts.count
         for claim in receipts {
             let r = try Self.check(claim, trialID: trialID, key: key, signedSize: largest.size)
@@ -118,11 +112,11 @@ public struct LogVerifier {
         for (source, note) in notes {
             let cp: Checkpoint
             do { cp = try Checkpoint.verify(note: note, key: key) } catch {
-                throw Failure(entryIndex: nil, message: "\(source): \(error)")
+                throw Self.failure(entryIndex: nil, message: "\(source): \(error)")
             }
-            guard cp.origin == origin else { throw Failure(entryIndex: nil, message: "\(source): the checkpoint of size \(cp.size) is for log '\(cp.origin)', not '\(origin)'") }
+            guard cp.origin == origin else { throw Self.failure(entryIndex: nil, message: "\(source): the checkpoint of size \(cp.size) is for log '\(cp.origin)', not '\(origin)'") }
             if let other = bySize[cp.size] {
-                throw Failure(entryIndex: nil, message: other.rootHash == cp.rootHash
+                throw Self.failure(entryIndex: nil, message: other.rootHash == cp.rootHash
                               ? "the checkpoint of size \(cp.size) is in the bundle twice"
                               : "split view: two signed checkpoints of size \(cp.size) with different roots, so the log showed two different trees")
             }
@@ -135,7 +129,7 @@ public struct LogVerifier {
     /// entry hash, inclusion proof) and sign no more entries than the bundle's largest checkpoint.
     private static func check(_ claim: ReceiptClaim, trialID: String, key: LogVerifierKey, signedSize: Int) throws -> CheckedReceipt {
         let r = claim.receipt
-        func fail(_ message: String) -> Failure { Failure(entryIndex: nil, message: "receipt \(claim.name): \(message)") }
+        func fail(_ message: String) -> ProefError { Self.failure(entryIndex: nil, message: "receipt \(claim.name): \(message)") }
         guard r.trialID == trialID else { throw fail("it is for trial '\(r.trialID)', not '\(trialID)'") }
         guard r.logKey == key.vkey else { throw fail("it was issued under log key \(r.logKey), not the log's key \(key.vkey)") }
         let cp: Checkpoint
@@ -151,7 +145,7 @@ public struct LogVerifier {
         return CheckedReceipt(name: claim.name, leafIndex: r.leafIndex, leafHash: LogEntry.leafHashOf(r.entry), checkpoint: cp)
     }
 
-    private func fail(_ message: String) -> Failure { Failure(entryIndex: index, message: message) }
+    private func fail(_ message: String) -> ProefError { Self.failure(entryIndex: index, message: message) }
 
     public mutating func append(_ text: String) throws {
         guard index < signedSize else {
@@ -253,7 +247,7 @@ public struct LogVerifier {
         while nextCheckpoint < checkpoints.count && checkpoints[nextCheckpoint].size == index {
             let cp = checkpoints[nextCheckpoint]
             guard frontier.root == cp.rootHash else {
-                throw Failure(entryIndex: lastVerifiedSize,
+                throw Self.failure(entryIndex: lastVerifiedSize,
                               message: "entries \(lastVerifiedSize)..<\(cp.size) do not match the signed tree head of size \(cp.size): an entry in that range was changed, dropped, inserted or reordered")
             }
             lastVerifiedSize = cp.size
@@ -261,7 +255,7 @@ public struct LogVerifier {
         }
         for r in receiptsBySize[index] ?? [] where frontier.root != r.checkpoint.rootHash {
             let seen = lastVerifiedSize == index ? "the bundle's signed checkpoint of that size has another root" : "the bundle's entries give another root"
-            throw Failure(entryIndex: nil, message: "receipt \(r.name): split view: its signed tree head of size \(index) is not this log's (\(seen)), so the log showed two different trees")
+            throw Self.failure(entryIndex: nil, message: "receipt \(r.name): split view: its signed tree head of size \(index) is not this log's (\(seen)), so the log showed two different trees")
         }
     }
 
@@ -269,10 +263,10 @@ public struct LogVerifier {
     public func finish() throws -> [String] {
         if nextCheckpoint < checkpoints.count {
             let cp = checkpoints[nextCheckpoint]
-            throw Failure(entryIndex: index, message: "the log ends at \(index) entries but a signed tree head covers \(cp.size): entries were removed from the end")
+            throw Self.failure(entryIndex: index, message: "the log ends at \(index) entries but a signed tree head covers \(cp.size): entries were removed from the end")
         }
         if let unnamed = protocolTexts.keys.sorted().first(where: { !namedVersions.contains($0) }) {
-            throw Failure(entryIndex: nil, message: "protocol version \(unnamed) is in the bundle, but no entry of the log names it")
+            throw Self.failure(entryIndex: nil, message: "protocol version \(unnamed) is in the bundle, but no entry of the log names it")
         }
         var lines = [
             "\(index) entries: canonical, in lifecycle order, all of trial '\(trialID)'",
@@ -307,7 +301,12 @@ public struct LogVerifier {
     /// Refuses a bundle key that is not the key the verifier pinned.
     public static func requireTrusted(_ key: LogVerifierKey, _ trusted: LogVerifierKey) throws {
         guard key == trusted else {
-            throw Failure(entryIndex: nil, message: "the bundle is signed by key \(key.name) (key id \(Hex.encode(key.keyID))), not by the trusted key \(trusted.name) (key id \(Hex.encode(trusted.keyID)))")
+            throw Self.failure(entryIndex: nil, message: "the bundle is signed by key \(key.name) (key id \(Hex.encode(key.keyID))), not by the trusted key \(trusted.name) (key id \(Hex.encode(trusted.keyID)))")
         }
     }
+}
+
+extension ProefError {
+    /// The log entry a verification failure is pinned to.
+    public var entryIndex: Int? { kind == .verificationFailed && field?.hasPrefix("entry ") == true ? value.flatMap { Int($0) } : nil }
 }
