@@ -40,14 +40,20 @@ struct TestService: Sendable {
 extension TestClientProtocol {
     @discardableResult
     func call(_ method: HTTPRequest.Method, _ uri: String, as user: String? = nil, tokens: [String: String] = [:],
-              json: String? = nil, yaml: String? = nil, csv: String? = nil, contentType: String? = nil) async throws -> TestResponse {
+              json: String? = nil, yaml: String? = nil, csv: String? = nil, contentType: String? = nil,
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let user { headers[.authorization] = "Bearer \(tokens[user] ?? user)" }
         var body: ByteBuffer?
         if let json { headers[.contentType] = contentType ?? "application/json"; body = ByteBuffer(string: json) }
         if let yaml { headers[.contentType] = contentType ?? "application/yaml"; body = ByteBuffer(string: yaml) }
         if let csv { headers[.contentType] = contentType ?? "text/csv"; body = ByteBuffer(string: csv) }
-        return try await execute(uri: uri, method: method, headers: headers, body: body)
+        let response = try await execute(uri: uri, method: method, headers: headers, body: body)
+        let path = String(uri.split(separator: "?", maxSplits: 1)[0])
+        let problems = OpenAPIConformance.shared.problems(method: method.rawValue, path: path, status: Int(response.status.code),
+                                                          contentType: response.headers[.contentType], body: Data(buffer: response.body))
+        #expect(problems.isEmpty, "the answer does not conform to openapi.yaml:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        return response
     }
 }
 
