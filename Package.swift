@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -20,7 +22,7 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
-        .target(name: "ProefCrypto", dependencies: ["CLibCrypto"]),
+        .target(name: "ProefCrypto", dependencies: ["CLibCrypto", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
         .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
         .target(name: "ProefStats"),
         .target(name: "ProefAnalysis", dependencies: ["ProefCore", "ProefStats"]),

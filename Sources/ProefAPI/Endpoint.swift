@@ -62,6 +62,7 @@ extension Endpoint {
     public static let addMunicipality = Endpoint("POST", "/v1/municipalities", .policy(.manageMunicipalities))
     public static let users = Endpoint("GET", "/v1/users", .policy(.readUsers))
     public static let addUser = Endpoint("POST", "/v1/users", .policy(.manageUsers))
+    public static let setPassword = Endpoint("POST", "/v1/users/{id}/password", .policy(.setPassword))
     public static let tokens = Endpoint("GET", "/v1/tokens", .policy(.manageTokens))
     public static let createToken = Endpoint("POST", "/v1/tokens", .policy(.manageTokens))
     public static let revokeToken = Endpoint("POST", "/v1/tokens/{id}/revoke", .policy(.manageTokens))
@@ -96,7 +97,7 @@ extension Endpoint {
     /// Every operation the service offers.
     public static let all: [Endpoint] = [
         health, openAPI, logKey, latestCheckpoint, checkpoint, logEntries, inclusionProof, consistencyProof, publicProtocol,
-        municipalities, addMunicipality, users, addUser, tokens, createToken, revokeToken, accessLog,
+        municipalities, addMunicipality, users, addUser, setPassword, tokens, createToken, revokeToken, accessLog,
         trials, registerTrial, validateProtocol, trial, lock, open, close, amend, versions, version, grant,
         enrol, enrolments, invalidate, received,
         recordOutcome, importOutcomes, outcomeHistory, due, consort, estimates, export, codebook,

@@ -19,6 +19,12 @@ public struct UserCreation: Codable, Sendable {
     }
 }
 
+/// `POST /v1/users/{id}/password`: the password travels only in this body.
+public struct PasswordChange: Codable, Sendable {
+    public var password: String
+    public init(password: String) { self.password = password }
+}
+
 public struct TokenCreation: Codable, Sendable {
     public var user: String
     public var label: String?

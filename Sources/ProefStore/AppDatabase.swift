@@ -38,6 +38,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v2-enrolment-and-audit-log", migrate: Migrations.v2EnrolmentAndAuditLog)
         m.registerMigration("v3-outcomes", migrate: Migrations.v3Outcomes)
         m.registerMigration("v4-settings", migrate: Migrations.v4Settings)
+        m.registerMigration("v5-web-sign-in", migrate: Migrations.v5WebSignIn)
         return m
     }
 }

@@ -178,4 +178,22 @@ enum Migrations {
             t.column("value", .text).notNull()
         }
     }
+
+    /// Passwords (bcrypt hashes only) and browser sessions (SHA-256 of the cookie secret only)
+    /// for the web application.
+    static func v5WebSignIn(_ db: Database) throws {
+        try db.create(table: "password") { t in
+            t.primaryKey("userID", .text).references("user")
+            t.column("passwordHash", .text).notNull()
+        }
+        try db.create(table: "webSession") { t in
+            t.primaryKey("id", .text)
+            t.column("userID", .text).notNull().references("user").indexed()
+            t.column("secretHash", .text).notNull().unique()
+            t.column("csrfToken", .text).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("lastSeenAt", .datetime).notNull()
+            t.column("flash", .text)
+        }
+    }
 }

@@ -211,3 +211,23 @@ struct OutcomeRecord: Codable, FetchableRecord, PersistableRecord {
                                   measuredOn: on, source: source, outsideWindow: outsideWindow, reason: reason, recordedBy: recordedBy, recordedAt: recordedAt)
     }
 }
+
+struct WebSessionRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "webSession"
+    var id: String
+    var userID: String
+    var secretHash: String
+    var csrfToken: String
+    var createdAt: Date
+    var lastSeenAt: Date
+    var flash: String?
+
+    init(_ s: WebSession) {
+        id = s.id; userID = s.userID; secretHash = s.secretHash; csrfToken = s.csrfToken
+        createdAt = s.createdAt; lastSeenAt = s.lastSeenAt; flash = s.flash
+    }
+
+    var domain: WebSession {
+        WebSession(id: id, userID: userID, secretHash: secretHash, csrfToken: csrfToken, createdAt: createdAt, lastSeenAt: lastSeenAt, flash: flash)
+    }
+}

@@ -150,6 +150,38 @@ public struct SQLiteRegistryStore: RegistryStore {
         }
     }
 
+    public func passwordHash(userID: String) async throws -> String? {
+        try await writer.read { db in try String.fetchOne(db, sql: "SELECT passwordHash FROM password WHERE userID = ?", arguments: [userID]) }
+    }
+
+    public func savePasswordHash(userID: String, _ hash: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO password (userID, passwordHash) VALUES (?, ?) ON CONFLICT (userID) DO UPDATE SET passwordHash = excluded.passwordHash
+                """, arguments: [userID, hash])
+        }
+    }
+
+    public func insertSession(_ s: WebSession) async throws {
+        try await writer.write { db in try WebSessionRecord(s).insert(db) }
+    }
+
+    public func session(secretHash: String) async throws -> (WebSession, User)? {
+        try await writer.read { db in
+            guard let s = try WebSessionRecord.filter(Column("secretHash") == secretHash).fetchOne(db),
+                  let u = try UserRecord.fetchOne(db, key: s.userID) else { return nil }
+            return (s.domain, try u.domain())
+        }
+    }
+
+    public func updateSession(_ s: WebSession) async throws {
+        try await writer.write { db in try WebSessionRecord(s).update(db) }
+    }
+
+    public func deleteSession(id: String) async throws {
+        _ = try await writer.write { db in try WebSessionRecord.deleteOne(db, key: id) }
+    }
+
     public func setting(_ key: String) async throws -> String? {
         try await writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
     }

@@ -28,7 +28,7 @@ struct CLI {
         try run(arguments, environment: environment)
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -36,10 +36,13 @@ struct CLI {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PROEF_") }
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -48,10 +51,10 @@ struct CLI {
 
     /// Runs the command on a GCD thread: waiting for a process must not block Swift's cooperative
     /// pool, which an in-process service under test needs (2 cores give it only 2 threads).
-    func runAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+    func runAsync(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                do { continuation.resume(returning: try run(arguments, environment: environment)) } catch { continuation.resume(throwing: error) }
+                do { continuation.resume(returning: try run(arguments, environment: environment, input: input)) } catch { continuation.resume(throwing: error) }
             }
         }
     }

@@ -44,6 +44,7 @@ let commandSamples: [String: CommandSample] = [
     "municipality add": CommandSample(arguments: ["GM0002", "Test"], access: policy(.manageMunicipalities)),
     "user list": CommandSample(arguments: [], access: policy(.readUsers)),
     "user add": CommandSample(arguments: ["n.{user}", "--name", "N", "--role", "auditor"], access: policy(.manageUsers)),
+    "user password": CommandSample(arguments: ["stat"], access: policy(.setPassword)),
     "token list": CommandSample(arguments: ["--user", "stat"], access: policy(.manageTokens)),
     "token create": CommandSample(arguments: ["pm"], access: policy(.manageTokens)),
     "token revoke": CommandSample(arguments: ["{spare}"], access: policy(.manageTokens)),
@@ -122,11 +123,12 @@ let commandSamples: [String: CommandSample] = [
                     if case let .policy(actions, trialID, municipality) = sample.access {
                         var trial: Trial?
                         if let trialID { trial = try await t.registry.trial(as: .localOperator, id: trialID) }
-                        let user = words.hasPrefix("token") ? (words == "token list" ? "stat" : "pm") : nil
+                        let user = words.hasPrefix("token") ? (words == "token list" ? "stat" : "pm") : (words == "user password" ? "stat" : nil)
                         let scope = Scope(trial: trial, municipality: municipality(p), user: user)
                         refusal = actions.lazy.compactMap { Policy.refusal(p, $0, scope) }.first
                     }
-                    let r = try await cli.runAsync(arguments, environment: ["PROEF_SERVER": server, "PROEF_TOKEN": tokens[p.userID] ?? ""])
+                    let r = try await cli.runAsync(arguments, environment: ["PROEF_SERVER": server, "PROEF_TOKEN": tokens[p.userID] ?? ""],
+                                                   input: words == "user password" ? "correct horse battery\n" : nil)
                     if let refusal {
                         #expect(r.status == 4 && r.stderr.contains(refusal), "\(words) as \(p.userID) should be refused (\(refusal)): \(r.stderr)")
                     } else {

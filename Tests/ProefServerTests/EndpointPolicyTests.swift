@@ -48,6 +48,7 @@ let endpointSamples: [EndpointSample] = [
     EndpointSample(endpoint: .addMunicipality, uri: "/v1/municipalities", json: #"{"code": "GM0001", "name": "Test"}"#, success: 201),
     EndpointSample(endpoint: .users, uri: "/v1/users"),
     EndpointSample(endpoint: .addUser, uri: "/v1/users", json: #"{"id": "new.user", "name": "N", "role": "auditor"}"#, success: 201),
+    EndpointSample(endpoint: .setPassword, uri: "/v1/users/stat/password", json: #"{"password": "correct horse battery"}"#, success: 204),
     EndpointSample(endpoint: .tokens, uri: "/v1/tokens?user=stat"),
     EndpointSample(endpoint: .createToken, uri: "/v1/tokens", json: #"{"user": "pm"}"#, success: 201),
     EndpointSample(endpoint: .revokeToken, uri: "/v1/tokens/{pm-token}/revoke"),
@@ -166,7 +167,7 @@ let endpointSamples: [EndpointSample] = [
     /// Whose tokens a token endpoint is about.
     static func user(_ sample: EndpointSample, _ p: Principal) -> String? {
         switch sample.endpoint {
-        case .tokens: "stat"
+        case .tokens, .setPassword: "stat"
         case .createToken, .revokeToken: "pm"
         default: nil
         }

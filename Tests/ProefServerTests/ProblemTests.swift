@@ -140,6 +140,12 @@ struct FailingStore: RegistryStore {
     func token(id: String) async throws -> AccessToken? { throw Internal() }
     func token(secretHash: String) async throws -> (AccessToken, User)? { throw Internal() }
     func updateToken(id: String, _ change: @Sendable (inout AccessToken) throws -> Void) async throws -> AccessToken { throw Internal() }
+    func passwordHash(userID: String) async throws -> String? { throw Internal() }
+    func savePasswordHash(userID: String, _ hash: String) async throws { throw Internal() }
+    func insertSession(_ session: WebSession) async throws { throw Internal() }
+    func session(secretHash: String) async throws -> (WebSession, User)? { throw Internal() }
+    func updateSession(_ session: WebSession) async throws { throw Internal() }
+    func deleteSession(id: String) async throws { throw Internal() }
     func setting(_ key: String) async throws -> String? { throw Internal() }
     func saveSetting(_ key: String, _ value: String) async throws { throw Internal() }
     func trials(_ filter: TrialFilter) async throws -> [Trial] { throw Internal() }

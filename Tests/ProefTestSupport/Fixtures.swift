@@ -75,7 +75,8 @@ public struct TestRegistry: Sendable {
         let clock = TestClock()
         self.database = database
         self.store = store
-        registry = Registry(store: store, keyring: Fixtures.keyring, clock: { clock.now })
+        // A low bcrypt cost: the tests sign in often, and the cost is not what they test.
+        registry = Registry(store: store, keyring: Fixtures.keyring, clock: { clock.now }, passwordCost: 4)
         self.clock = clock
         let op = Principal.localOperator
         for (code, name) in Fixtures.municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }

@@ -21,6 +21,9 @@ public struct LocalClient: ProefClient {
     public func addUser(id: String, name: String, role: Role, municipality: String?) async throws -> User {
         try await registry.addUser(as: principal, id: id, name: name, role: role, municipality: municipality)
     }
+    public func setPassword(user: String, password: String) async throws {
+        try await registry.setPassword(as: principal, userID: user, password: password)
+    }
     public func tokens(user: String?) async throws -> [AccessToken] { try await registry.tokens(as: principal, userID: user) }
     public func createToken(user: String, label: String?, expiresInDays: Double?) async throws -> IssuedToken {
         try await registry.createToken(as: principal, userID: user, label: label, validFor: expiresInDays.map { $0 * 86_400 })

@@ -10,6 +10,7 @@ public protocol ProefClient: Sendable {
 
     func users() async throws -> [User]
     func addUser(id: String, name: String, role: Role, municipality: String?) async throws -> User
+    func setPassword(user: String, password: String) async throws
     func tokens(user: String?) async throws -> [AccessToken]
     func createToken(user: String, label: String?, expiresInDays: Double?) async throws -> IssuedToken
     func revokeToken(id: String) async throws -> AccessToken

@@ -78,6 +78,9 @@ public struct RemoteClient: ProefClient {
     public func addUser(id: String, name: String, role: Role, municipality: String?) async throws -> User {
         try await send(.addUser, json: UserCreation(id: id, name: name, role: role, municipality: municipality), as: User.self)
     }
+    public func setPassword(user: String, password: String) async throws {
+        _ = try await raw(.setPassword, [user], json: PasswordChange(password: password))
+    }
     public func tokens(user: String?) async throws -> [AccessToken] { try await send(.tokens, query: [QueryKey.user: user], as: [AccessToken].self) }
     public func createToken(user: String, label: String?, expiresInDays: Double?) async throws -> IssuedToken {
         try await send(.createToken, json: TokenCreation(user: user, label: label, expiresInDays: expiresInDays), as: IssuedToken.self)

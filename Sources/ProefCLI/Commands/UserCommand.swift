@@ -1,9 +1,10 @@
 import ArgumentParser
+import Foundation
 import ProefCore
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self])
+        commandName: "user", abstract: "Users and their roles.", subcommands: [Add.self, List.self, Password.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user.")
@@ -16,6 +17,20 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let u = try await global.client().addUser(id: id, name: name, role: role, municipality: municipality)
             try Printer(json: global.json).emit(u) { "added \(u.id) (\(u.role.rawValue)\(u.municipality.map { ", \($0)" } ?? ""))" }
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the password a user signs in to the web pages with.",
+            discussion: "The password is read from standard input (asked for without echo on a terminal), never from the command line, so it stays out of the shell history and the process list.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The user's id.") var id: String
+
+        func run() async throws {
+            let password = try PasswordInput.read(prompt: "Password for \(id) (at least \(Registry.minimumPasswordLength) characters): ")
+            try await global.client().setPassword(user: id, password: password)
+            try Printer(json: global.json).emit(["user": id]) { "password of \(id) set; \(id) can now sign in to the web pages" }
         }
     }
 

@@ -8,6 +8,8 @@ public enum Action: String, Sendable, Codable, CaseIterable {
     case manageUsers = "user.manage"
     /// Create, list and revoke tokens; `Scope.user` is whose (nil: everyone's).
     case manageTokens = "token.manage"
+    /// Set the password a user signs in to the web pages with; `Scope.user` is whose.
+    case setPassword = "user.password"
     case registerTrial = "trial.register"
     case readTrial = "trial.read"
     case manageTrial = "trial.manage"
@@ -63,6 +65,9 @@ public enum Policy {
         case .manageTokens:
             if p.role == .administrator { return nil }
             return scope.user == p.userID ? nil : "you may only manage your own tokens"
+        case .setPassword:
+            if p.role == .administrator { return nil }
+            return scope.user == p.userID ? nil : "you may only change your own password"
         case .registerTrial:
             return [.administrator, .programmeManager].contains(p.role) ? nil : "only programme managers and administrators register trials"
         case .readTrial:

@@ -8,16 +8,20 @@ public struct Registry: Sendable {
     let store: any RegistryStore
     public let keyring: Keyring
     public let clock: @Sendable () -> Date
+    /// The bcrypt cost of new password hashes (tests use a low one to stay fast).
+    public let passwordCost: UInt8
 
-    public init(store: any RegistryStore, keyring: Keyring, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any RegistryStore, keyring: Keyring, clock: @escaping @Sendable () -> Date = { Date() },
+                passwordCost: UInt8 = PasswordHash.defaultCost) {
         self.store = store
         self.keyring = keyring
         self.clock = clock
+        self.passwordCost = passwordCost
     }
 
     /// The same registry with another clock: the demo writes its history in the past with it.
     public func with(clock: @escaping @Sendable () -> Date) -> Registry {
-        Registry(store: store, keyring: keyring, clock: clock)
+        Registry(store: store, keyring: keyring, clock: clock, passwordCost: passwordCost)
     }
 
     var log: TransparencyLog { TransparencyLog(key: keyring.logKey) }

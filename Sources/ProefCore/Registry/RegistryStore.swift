@@ -34,6 +34,16 @@ public protocol RegistryStore: Sendable {
     /// Reads, changes and writes one token in one transaction.
     func updateToken(id: String, _ change: @Sendable (inout AccessToken) throws -> Void) async throws -> AccessToken
 
+    /// A user's bcrypt password hash for the web sign-in, nil when none is set.
+    func passwordHash(userID: String) async throws -> String?
+    func savePasswordHash(userID: String, _ hash: String) async throws
+
+    func insertSession(_ session: WebSession) async throws
+    /// The session with this secret hash and its user, if any (expired ones too: the caller decides).
+    func session(secretHash: String) async throws -> (WebSession, User)?
+    func updateSession(_ session: WebSession) async throws
+    func deleteSession(id: String) async throws
+
     /// A setting of the installation (e.g. `demo`), nil when unset.
     func setting(_ key: String) async throws -> String?
     func saveSetting(_ key: String, _ value: String) async throws

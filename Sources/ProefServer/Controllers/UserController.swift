@@ -16,6 +16,12 @@ struct UserController {
             let user = try await registry.addUser(as: context.requirePrincipal(), id: b.id, name: b.name, role: b.role, municipality: b.municipality)
             return try Response.json(user, status: .created)
         }
+        group.on(.setPassword, below: "/v1/") { request, context in
+            var request = request
+            let b = try await request.decodeJSON(PasswordChange.self, context: context)
+            try await registry.setPassword(as: context.requirePrincipal(), userID: context.parameters.require("id"), password: b.password)
+            return Response(status: .noContent)
+        }
         group.on(.tokens, below: "/v1/") { request, context in
             try Response.json(try await registry.tokens(as: context.requirePrincipal(), userID: request.uri.queryParameters.value(QueryKey.user).map(String.init)))
         }
