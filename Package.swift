@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -54,11 +56,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The web pages for people: server-rendered HTML over the same registry and policy.
+        .target(
+            name: "ProefWeb",
+            dependencies: [
+                "ProefServer", "ProefAPI", "ProefCore", "ProefCrypto", "ProefAnalysis", "ProefDatasets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         // The composition root: the CLI's commands plus `serve`, which needs the service.
         .executableTarget(
             name: "proef",
             dependencies: [
-                "ProefCLI", "ProefServer", "ProefStore", "ProefCore",
+                "ProefCLI", "ProefServer", "ProefWeb", "ProefStore", "ProefCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

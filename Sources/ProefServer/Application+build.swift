@@ -15,9 +15,15 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
+/// Something that adds routes of its own to the service's router: the web pages.
+public protocol RouteInstaller: Sendable {
+    func addRoutes(to router: Router<AppRequestContext>)
+}
+
 /// Assembles the router from the controllers: public routes first, then `/v1` behind the
-/// bearer-token check. Every route is an `Endpoint` of the catalogue.
-public func buildRouter(registry: Registry) -> Router<AppRequestContext> {
+/// bearer-token check. Every API route is an `Endpoint` of the catalogue; `extensions` add
+/// theirs (the web pages) beside them.
+public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = []) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.on(.health, below: "/") { _, _ in try Response.json(Health(status: "ok")) }
@@ -29,18 +35,20 @@ public func buildRouter(registry: Registry) -> Router<AppRequestContext> {
     TrialController(registry: registry).addRoutes(to: v1)
     EnrolmentController(registry: registry).addRoutes(to: v1)
     OutcomeController(registry: registry).addRoutes(to: v1)
+    for e in extensions { e.addRoutes(to: router) }
     return router
 }
 
-public func buildApplication(_ config: ServerConfiguration, registry: Registry, logger: Logger) -> some ApplicationProtocol {
+public func buildApplication(_ config: ServerConfiguration, registry: Registry, extensions: [any RouteInstaller] = [],
+                             logger: Logger) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(registry: registry),
+        router: buildRouter(registry: registry, extensions: extensions),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "proef"),
         logger: logger
     )
 }
 
 /// Runs the service until it is stopped (SIGINT or SIGTERM end it gracefully).
-public func runService(_ config: ServerConfiguration, registry: Registry, logger: Logger) async throws {
-    try await buildApplication(config, registry: registry, logger: logger).runService()
+public func runService(_ config: ServerConfiguration, registry: Registry, extensions: [any RouteInstaller] = [], logger: Logger) async throws {
+    try await buildApplication(config, registry: registry, extensions: extensions, logger: logger).runService()
 }

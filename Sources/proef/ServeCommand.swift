@@ -5,6 +5,7 @@ import ProefCLI
 import ProefCore
 import ProefServer
 import ProefStore
+import ProefWeb
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP service.")
@@ -18,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
         """)
     var demo = false
     @Option(help: "Folder of example protocols for --demo.") var protocols = "Protocols"
+    @Flag(name: .customLong("secure-cookies"), help: "Mark the web sign-in cookies Secure: use it when the service is reached over https (a TLS proxy in front).")
+    var secureCookies = false
 
     func run() async throws {
         var logger = Logger(label: "proef")
@@ -30,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             registry = try await global.registry()
         }
-        try await runService(ServerConfiguration(host: host, port: port), registry: registry, logger: logger)
+        let web = WebApp(registry: registry, resources: try await WebResources.load(), configuration: WebConfiguration(secureCookies: secureCookies))
+        FileHandle.standardOutput.write(Data("Proef is running: open http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
+        try await runService(ServerConfiguration(host: host, port: port), registry: registry, extensions: [web], logger: logger)
     }
 }

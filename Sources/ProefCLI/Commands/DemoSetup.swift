@@ -11,6 +11,9 @@ public enum DemoSetup {
         ("GM0268", "Nijmegen"), ("GM0150", "Deventer"), ("GM0363", "Amsterdam"), ("GM0599", "Rotterdam"),
     ]
 
+    /// One password for every demo user, printed at start: the demo holds no real data.
+    static let demoPassword = "welkom-bij-proef"
+
     static let users: [(id: String, name: String, role: Role, municipality: String?)] = [
         ("pm", "Programmaregisseur Demo", .programmeManager, nil),
         ("km.utrecht", "Klantmanager Utrecht", .klantmanager, "GM0344"),
@@ -30,9 +33,11 @@ public enum DemoSetup {
         try await registry.markAsDemo(as: op)
         for (code, name) in municipalities { _ = try await registry.addMunicipality(as: op, code: code, name: name) }
         var tokens = [("admin", setup.token.secret)]
+        try await registry.setPassword(as: op, userID: "admin", password: demoPassword)
         for u in users {
             _ = try await registry.addUser(as: op, id: u.id, name: u.name, role: u.role, municipality: u.municipality)
             tokens.append((u.id, try await registry.createToken(as: op, userID: u.id, label: "demo", validFor: nil).secret))
+            try await registry.setPassword(as: op, userID: u.id, password: demoPassword)
         }
         let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
         let files = try FileManager.default.contentsOfDirectory(atPath: protocolsFolder).filter { $0.hasSuffix(".yaml") }.sorted()
@@ -48,7 +53,11 @@ public enum DemoSetup {
         }
         var text = "demo database \(location): \(files.count) trials registered and locked from \(protocolsFolder)/;"
         text += " utrecht-weten-wat-werkt holds simulated enrolments and outcomes\n"
-        text += "demo tokens (this database only):\n"
+        text += "\ndemo sign-ins for the web pages (this database only), each with the password \(demoPassword):\n"
+        for (id, name) in [("admin", "Administrator")] + users.map({ ($0.id, $0.name) }) {
+            text += "  \(id.padding(toLength: 13, withPad: " ", startingAt: 0)) \(name)\n"
+        }
+        text += "\ndemo API tokens (this database only):\n"
         for (user, secret) in tokens { text += "  \(user.padding(toLength: 13, withPad: " ", startingAt: 0)) \(secret)\n" }
         // Written unbuffered: the service runs on and a buffered print would not reach a redirected log.
         FileHandle.standardOutput.write(Data(text.utf8))

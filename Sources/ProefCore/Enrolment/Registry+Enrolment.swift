@@ -46,7 +46,7 @@ extension Registry {
             for (other, otherPseudonym) in conflictPseudonyms.sorted(by: { $0.key < $1.key }) {
                 guard let t = try tx.trial(id: other), t.status == .locked || t.status == .enrolling,
                       let e = try tx.enrolment(trialID: other, pseudonym: otherPseudonym), e.isValid else { continue }
-                throw ProefError(.conflict, field: "trial", "the client is enrolled in '\(t.title)' (\(t.id)), which conflicts with this trial")
+                throw ProefError(.conflict, field: "trial", value: t.id, "the client is enrolled in '\(t.title)' (\(t.id)), which conflicts with this trial")
             }
             let input = try Self.allocationInput(proto, municipality: municipality, covariates: covariates, cluster: request.cluster, enrolledBy: p.userID)
             guard var state = try tx.allocationState(trialID: trialID), let sealed = try tx.sealedSeed(trialID: trialID) else {
@@ -184,5 +184,20 @@ extension Registry {
         let trial = try await existingTrial(trialID)
         try await authorize(p, .readEnrolments, Scope(trial: trial))
         return try await store.enrolments(trialID: trialID, municipality: Policy.clientMunicipality(p))
+    }
+}
+
+extension Registry {
+    /// One enrolment with its arm and a fresh receipt, for the result page and the receipt
+    /// download; a klantmanager sees only those of their own municipality.
+    public func enrolmentResult(as p: Principal, trialID: String, number: Int) async throws -> (Enrolment, EnrolmentResult) {
+        let trial = try await existingTrial(trialID)
+        guard let e = try await store.read({ try $0.enrolment(trialID: trialID, number: number) }) else {
+            throw ProefError.notFound("enrolment", "\(trialID) #\(number)")
+        }
+        try await authorize(p, .readEnrolments, Scope(trial: trial, municipality: e.municipality), target: "\(trialID) #\(number)")
+        let log = self.log
+        let result = try await store.read { tx in try Self.result(e, alreadyEnrolled: true, trial: trial, log: log, tx: tx) }
+        return (e, result)
     }
 }

@@ -316,3 +316,12 @@ extension Registry {
         try await store.saveSetting(Self.demoSetting, "true")
     }
 }
+
+extension Registry {
+    /// The signed-in user's own record (name, role), for the page header.
+    public func me(as p: Principal) async throws -> User {
+        try await authorize(p, .authenticated)
+        guard let user = try await store.user(id: p.userID) else { throw ProefError.notFound("user", p.userID) }
+        return user
+    }
+}

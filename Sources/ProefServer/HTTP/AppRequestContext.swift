@@ -5,6 +5,12 @@ import ProefCore
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The browser's session on the web pages (the principal is then its user).
+    public var webSession: WebSession?
+    /// The language of the web pages for this request ("nl" unless the visitor chose "en").
+    public var language = "nl"
+    /// The browser came with a session that had run out: the sign-in page says so.
+    public var webSessionExpired = false
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
@@ -15,7 +21,7 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int { 4 * 1024 * 1024 }
 
     /// The authenticated principal; routes behind the auth middleware always have one.
-    func requirePrincipal() throws -> Principal {
+    public func requirePrincipal() throws -> Principal {
         guard let principal else { throw ProefError(.unauthorized, "no bearer token given") }
         return principal
     }

@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import Logging
+import ProefCore
+import ProefCrypto
+import ProefServer
+
+/// Turns what a web page throws into a page a person can act on: sign in (when not signed in),
+/// 403 with the reason, 404, or 500 with an incident id that is also on the log line. Forms
+/// show their own errors; only what they do not handle arrives here.
+struct WebErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let renderer: WebRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let redirect as WebRedirect {
+            return Response(status: .seeOther, headers: [.location: redirect.location])
+        } catch {
+            let visit = Visit(request, context, resources: renderer.resources)
+            let e = error as? ProefError ?? ProefError(.internal, "\(error)")
+            switch e.kind {
+            case .unauthorized:
+                return Response(status: .seeOther, headers: [.location: WebRedirect.signIn(returningTo: request.uri.path).location])
+            case .forbidden:
+                var page = Page("error-403", title: visit.t.text("error403.title"), data: ["reason": Self.reason(e, visit.t)])
+                page.status = .forbidden
+                return try await renderer.respond(page, visit)
+            case .notFound:
+                var page = Page("error-404", title: visit.t.text("error404.title"))
+                page.status = .notFound
+                return try await renderer.respond(page, visit)
+            default:
+                let incident = Hex.encode((try? SecureRandom.bytes(6)) ?? [])
+                context.logger.error("web page failed", metadata: [
+                    "incident": "\(incident)", "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+                ])
+                var page = Page("error-500", title: visit.t.text("error500.title"), data: ["incidentId": incident])
+                page.status = .internalServerError
+                return try await renderer.respond(page, visit)
+            }
+        }
+    }
+
+    /// The policy's reason in the visitor's language.
+    static func reason(_ e: ProefError, _ t: Catalogue) -> String {
+        if e.field == "csrf" { return t.text("error403.csrf") }
+        if e.message.contains("municipality") { return t.text("error403.notYourMunicipality") }
+        if e.message.contains("not granted") || e.message.contains("not within your scope") { return t.text("error403.notGranted") }
+        if e.message.contains("another programme manager") { return t.text("error403.notYourTrial") }
+        return t.text("error403.intro")
+    }
+}
