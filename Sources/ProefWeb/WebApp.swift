@@ -46,6 +46,8 @@ struct WebPages: Sendable {
         all += SignInPages(registry: registry, renderer: renderer, configuration: configuration).handlers()
         all += TrialListPages(registry: registry, renderer: renderer).handlers()
         all += EnrolmentPages(registry: registry, renderer: renderer).handlers()
+        all += ClientPages(registry: registry, renderer: renderer).handlers()
+        all += FollowUpPages(registry: registry, renderer: renderer).handlers()
         return all
     }
 }

@@ -20,6 +20,9 @@ struct Wording: Sendable {
     func armDescription(_ arm: TrialProtocol.Arm) -> String? { arm.description }
     func arm(_ id: String, in p: TrialProtocol) -> String { p.arms.first { $0.id == id }.map(arm) ?? id }
 
+    func outcome(_ o: TrialProtocol.Outcome) -> String { o.label }
+    func outcome(_ id: String, in p: TrialProtocol) -> String { p.outcomes.first { $0.id == id }.map(outcome) ?? id }
+
     func municipality(_ code: String) -> String { municipalityNames[code] ?? code }
     func municipalities(_ codes: [String]) -> String { codes.map(municipality).joined(separator: ", ") }
 
