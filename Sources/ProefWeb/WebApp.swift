@@ -48,6 +48,8 @@ struct WebPages: Sendable {
         all += EnrolmentPages(registry: registry, renderer: renderer).handlers()
         all += ClientPages(registry: registry, renderer: renderer).handlers()
         all += FollowUpPages(registry: registry, renderer: renderer).handlers()
+        all += TrialOfficePages(registry: registry, renderer: renderer).handlers()
+        all += ProtocolPages(registry: registry, renderer: renderer).handlers()
         return all
     }
 }

@@ -202,3 +202,13 @@ func parseIssues(_ text: String) -> [ProtocolIssue] {
         #expect(try CanonicalJSON.sha256(of: CanonicalJSON.encode(a)) != CanonicalJSON.sha256(of: CanonicalJSON.encode(c)))
     }
 }
+
+@Suite struct ProtocolTextTests {
+    @Test("a protocol written back as YAML reads to the same protocol, hash for hash", arguments: Fixtures.allProtocols)
+    func roundTrip(name: String) throws {
+        let original = try ProtocolParser.decode(Fixtures.protocolText(name))
+        let again = try ProtocolParser.decode(try ProtocolText.yaml(original))
+        #expect(again == original)
+        #expect(try CanonicalJSON.encode(again) == CanonicalJSON.encode(original))
+    }
+}

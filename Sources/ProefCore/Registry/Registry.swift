@@ -325,3 +325,13 @@ extension Registry {
         return user
     }
 }
+
+extension Registry {
+    /// The statisticians in the registry, for whoever may grant them this trial: the names the
+    /// grant form offers, and no other users.
+    public func statisticians(as p: Principal, trialID: String) async throws -> [User] {
+        let trial = try await existingTrial(trialID)
+        try await authorize(p, .manageTrial, Scope(trial: trial), target: trialID)
+        return try await store.users().filter { $0.role == .statistician }
+    }
+}
