@@ -100,6 +100,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The web pages in a real browser: headless Chromium through Selenium, axe-core on every page.
+        .testTarget(name: "ProefBrowserTests", dependencies: ["ProefTestSupport"]),
         .testTarget(
             name: "ProefCLITests",
             dependencies: ["ProefCLI", "ProefAPI", "ProefServer", "ProefStore", "ProefTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

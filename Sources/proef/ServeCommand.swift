@@ -21,6 +21,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Folder of example protocols for --demo.") var protocols = "Protocols"
     @Flag(name: .customLong("secure-cookies"), help: "Mark the web sign-in cookies Secure: use it when the service is reached over https (a TLS proxy in front).")
     var secureCookies = false
+    @Option(name: .customLong("session-idle-minutes"), help: "Sign a web session out after this many minutes without use (default 30; may be a fraction).")
+    var sessionIdleMinutes: Double = 30
+
+    func validate() throws {
+        guard sessionIdleMinutes > 0 else { throw ValidationError("--session-idle-minutes must be more than 0") }
+    }
 
     func run() async throws {
         var logger = Logger(label: "proef")
@@ -33,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             registry = try await global.registry()
         }
-        let web = WebApp(registry: registry, resources: try await WebResources.load(), configuration: WebConfiguration(secureCookies: secureCookies))
+        let web = WebApp(registry: registry, resources: try await WebResources.load(), configuration: WebConfiguration(secureCookies: secureCookies, sessionIdleTimeout: sessionIdleMinutes * 60))
         FileHandle.standardOutput.write(Data("Proef is running: open http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
         try await runService(ServerConfiguration(host: host, port: port), registry: registry, extensions: [web], logger: logger)
     }

@@ -40,16 +40,16 @@ extension Registry {
     }
 
     /// The session behind a cookie; an unknown or idle one is refused (and an idle one ended).
-    public func session(secret: String) async throws -> (WebSession, Principal) {
+    public func session(secret: String, idleTimeout: TimeInterval = WebSession.idleTimeout) async throws -> (WebSession, Principal) {
         guard var (session, user) = try await store.session(secretHash: AccessToken.hash(secret: secret)) else {
             throw ProefError(.unauthorized, "you are not signed in")
         }
         let now = clock()
-        if session.hasExpired(at: now) {
+        if session.hasExpired(at: now, idleTimeout: idleTimeout) {
             try await store.deleteSession(id: session.id)
             throw ProefError(.unauthorized, field: "session", "the session has expired")
         }
-        if now.timeIntervalSince(session.lastSeenAt) > WebSession.touchInterval {
+        if now.timeIntervalSince(session.lastSeenAt) > WebSession.touchInterval(idleTimeout: idleTimeout) {
             session.lastSeenAt = now
             try await store.updateSession(session)
         }

@@ -19,12 +19,15 @@ public struct WebSession: Sendable, Equatable {
         self.createdAt = createdAt; self.lastSeenAt = lastSeenAt; self.flash = flash
     }
 
-    /// A session ends after this much inactivity.
+    /// A session ends after this much inactivity, unless the service is configured otherwise.
     public static let idleTimeout: TimeInterval = 30 * 60
-    /// Seen-at is written at most this often, so browsing is not a write per page.
-    public static let touchInterval: TimeInterval = 60
 
-    public func hasExpired(at now: Date) -> Bool { now.timeIntervalSince(lastSeenAt) > Self.idleTimeout }
+    /// Seen-at is written at most this often, so browsing is not a write per page.
+    public static func touchInterval(idleTimeout: TimeInterval) -> TimeInterval { min(60, idleTimeout / 4) }
+
+    public func hasExpired(at now: Date, idleTimeout: TimeInterval = WebSession.idleTimeout) -> Bool {
+        now.timeIntervalSince(lastSeenAt) > idleTimeout
+    }
 }
 
 /// A session just opened: the only moment its cookie secret is known.

@@ -7,8 +7,13 @@ import ProefServer
 public struct WebConfiguration: Sendable {
     /// Mark cookies `Secure`: whenever the service (or the proxy in front of it) speaks TLS.
     public var secureCookies: Bool
+    /// A session ends after this much inactivity.
+    public var sessionIdleTimeout: TimeInterval
 
-    public init(secureCookies: Bool = false) { self.secureCookies = secureCookies }
+    public init(secureCookies: Bool = false, sessionIdleTimeout: TimeInterval = WebSession.idleTimeout) {
+        self.secureCookies = secureCookies
+        self.sessionIdleTimeout = sessionIdleTimeout
+    }
 
     static let sessionCookie = "proef_session"
     static let languageCookie = "proef_lang"
@@ -47,7 +52,7 @@ struct WebSessionMiddleware: RouterMiddleware {
         var clearSession = false
         if let secret = request.cookies[WebConfiguration.sessionCookie]?.value, !secret.isEmpty {
             do {
-                let (session, principal) = try await registry.session(secret: secret)
+                let (session, principal) = try await registry.session(secret: secret, idleTimeout: configuration.sessionIdleTimeout)
                 context.webSession = session
                 context.principal = principal
             } catch let e as ProefError where e.kind == .unauthorized {

@@ -69,7 +69,7 @@ struct SignInPages: Sendable {
         if let e = errors.first(where: { $0.target == "password" }) { form["password"] = ["error": e.message] }
         var data: [String: Any] = ["form": form, "csrf": csrf]
         if visit.sessionExpired {
-            data["sessionExpired"] = ["text": t.format("signIn.expired", ["minutes": visit.language.integer(Int(WebSession.idleTimeout / 60))])]
+            data["sessionExpired"] = ["text": t.format("signIn.expired", ["minutes": visit.language.integer(max(1, Int(configuration.sessionIdleTimeout / 60)))])]
         }
         if visit.query["signed-out"] != nil { data["signedOut"] = true }
         var page = Page("sign-in", title: t.text("signIn.title"), data: data)
