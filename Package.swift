@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +31,10 @@ let package = Package(
         ),
         .target(
             name: "ProefStore",
-            dependencies: ["ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "ProefDatasets", dependencies: ["ProefCore", "CReadStat"]),
         // The API's vocabulary: request and response types, problem documents, endpoints, JSON coding.
