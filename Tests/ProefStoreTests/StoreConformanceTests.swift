@@ -125,7 +125,7 @@ import Testing
         let bundle = try await t.registry.auditBundle(trialID: Fixtures.utrecht)
         let forbidden = [
             "UPDATE logEntry SET entry = '{}'", "DELETE FROM logEntry",
-            "UPDATE merkleNode SET hash = X'00'", "DELETE FROM merkleNode",
+            "UPDATE merkleNode SET hash = hash", "DELETE FROM merkleNode",
             "UPDATE checkpoint SET note = 'x'", "DELETE FROM checkpoint",
             "UPDATE enrolment SET arm = 'control-forged'", "DELETE FROM enrolment",
             "UPDATE outcome SET value = 0", "DELETE FROM outcome",

@@ -29,6 +29,8 @@ public actor TestPostgres {
     }
 
     private var server: Server?
+    /// The start under way: callers that arrive while the actor awaits it share it.
+    private var starting: Task<Server, any Error>?
     private var folder: URL?
     private var port: Int?
     private var databases = 0
@@ -57,6 +59,14 @@ public actor TestPostgres {
     /// The running server, started if need be (on the same folder and port after a `stop()`).
     public func running() async throws -> Server {
         if let server { return server }
+        if let starting { return try await starting.value }
+        let task = Task { try await self.start() }
+        starting = task
+        defer { starting = nil }
+        return try await task.value
+    }
+
+    private func start() async throws -> Server {
         let folder = if let folder = self.folder { folder } else { try await Self.initialise() }
         self.folder = folder
         var lastError: (any Error)?

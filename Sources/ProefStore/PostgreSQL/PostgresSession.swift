@@ -237,9 +237,11 @@ enum StoredDate {
 }
 
 extension PostgresConnection {
-    /// Closes the connection without waiting, from any thread (the async `close()` would need a task).
+    /// Closes the connection without waiting, from any thread (the async `close()` would need a
+    /// task). The callback keeps the connection alive until it is closed: postgres-nio insists
+    /// that a connection is closed before it goes away.
     func closeNow() {
         let closed: EventLoopFuture<Void> = close()
-        _ = closed
+        closed.whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }
