@@ -159,13 +159,20 @@ public actor TestPostgres {
 
     /// Stops the server by its pid and removes its folder once this test process has ended.
     static func watch(_ server: Server) {
+        stopWhenTestsEnd(pid: server.pid, signal: "INT", removing: server.folder)
+    }
+
+    /// A watchdog for a process a test started: once this test process has ended (normally, by
+    /// a failed expectation or by a crash) it sends `signal` to `pid`, then SIGKILL if it is
+    /// still there after 10 s, and removes `folder`.
+    public static func stopWhenTestsEnd(pid: Int32, signal: String, removing folder: URL? = nil) {
         let me = getpid()
         let script = """
             while kill -0 \(me) 2>/dev/null; do sleep 1; done
-            kill -INT \(server.pid) 2>/dev/null
-            for i in $(seq 1 100); do kill -0 \(server.pid) 2>/dev/null || break; sleep 0.1; done
-            kill -KILL \(server.pid) 2>/dev/null
-            rm -rf '\(server.folder.path)'
+            kill -\(signal) \(pid) 2>/dev/null
+            for i in $(seq 1 100); do kill -0 \(pid) 2>/dev/null || break; sleep 0.1; done
+            kill -KILL \(pid) 2>/dev/null
+            \(folder.map { "rm -rf '\($0.path)'" } ?? "")
             """
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -182,7 +189,7 @@ public actor TestPostgres {
         return result.output
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
