@@ -101,9 +101,9 @@ actor PostgresConnectionSlot {
         self.executor = DispatchQueueExecutor(DispatchQueue(label: "proef.postgres.\(id)"))
     }
 
-    /// Runs `work` synchronously on this slot's queue. A reused connection that fails on its
-    /// first statement (the server restarted since it was last used) is replaced and `work` run
-    /// once more: nothing it sent took effect.
+    /// Runs `work` synchronously on this slot's queue. A reused connection that fails before
+    /// any statement was answered (the server restarted since it was last used) is replaced and
+    /// `work` run once more: nothing it sent took effect.
     func run<T>(catalog: PostgresCatalog, _ work: (PostgresSession) throws -> T) throws -> T {
         let reused = connection != nil
         let session = try session(catalog)
@@ -112,7 +112,7 @@ actor PostgresConnectionSlot {
         } catch {
             let broken = session.connection.isClosed || (error as? ProefError)?.kind == .unavailable
             if broken { drop() }
-            guard broken, reused, session.statementsSent <= 1 else { throw error }
+            guard broken, reused, session.statementsAnswered == 0 else { throw error }
             let fresh = try self.session(catalog)
             do { return try work(fresh) } catch {
                 if fresh.connection.isClosed { drop() }

@@ -64,13 +64,14 @@ public struct PostgresRegistryStore: RegistryStore {
         try await pool.withSession { try $0.record(AccessTokenRecord.self, "SELECT * FROM accesstoken WHERE id = $1", [.text(id)])?.domain }
     }
 
+    /// Two statements without a transaction around them (every request signs in, so this is
+    /// kept short): the token's row is read at once, revocation and expiry included, and a
+    /// user row is never deleted, so the pair is as consistent as one snapshot would make it.
     public func token(secretHash: String) async throws -> (AccessToken, User)? {
         try await pool.withSession { s in
-            try s.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-                guard let t = try s.record(AccessTokenRecord.self, "SELECT * FROM accesstoken WHERE secrethash = $1", [.text(secretHash)]),
-                      let u = try s.record(UserRecord.self, #"SELECT * FROM "user" WHERE id = $1"#, [.text(t.userID)]) else { return nil }
-                return (t.domain, try u.domain())
-            }
+            guard let t = try s.record(AccessTokenRecord.self, "SELECT * FROM accesstoken WHERE secrethash = $1", [.text(secretHash)]),
+                  let u = try s.record(UserRecord.self, #"SELECT * FROM "user" WHERE id = $1"#, [.text(t.userID)]) else { return nil }
+            return (t.domain, try u.domain())
         }
     }
 
@@ -169,7 +170,7 @@ public struct PostgresRegistryStore: RegistryStore {
     /// number, so memory stays flat however large the trial.
     public func forEachClient(trialID: String, _ body: @Sendable (Enrolment, [OutcomeMeasurement]) throws -> Void) async throws {
         try await pool.withSession { s in
-            try s.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+            try s.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true) {
                 // A cursor's query takes no parameters, so the id goes in as a quoted literal.
                 let trial = "'" + trialID.replacingOccurrences(of: "'", with: "''") + "'"
                 try s.execute("DECLARE proef_enrolments NO SCROLL CURSOR FOR SELECT * FROM enrolment WHERE trialid = \(trial) ORDER BY number")
@@ -192,7 +193,7 @@ public struct PostgresRegistryStore: RegistryStore {
 
     public func read<T: Sendable>(_ body: @Sendable (any TrialReader) throws -> T) async throws -> T {
         try await pool.withSession { s in
-            try s.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try body(PostgresTrialTransaction(session: s)) }
+            try s.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true) { try body(PostgresTrialTransaction(session: s)) }
         }
     }
 

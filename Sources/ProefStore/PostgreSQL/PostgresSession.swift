@@ -63,9 +63,10 @@ final class PostgresSession {
     let catalog: PostgresCatalog
     let logger: Logger
     private let deadline: TimeAmount
-    /// Statements sent so far: a connection that fails on its first statement sent nothing
-    /// that took effect, so that lease may be retried on a fresh connection.
+    /// Statements sent so far, and answered so far: a connection that fails before anything
+    /// it was sent was answered changed nothing, so that lease may be retried on a fresh one.
     private(set) var statementsSent = 0
+    private(set) var statementsAnswered = 0
     /// Whether a statement failed since the last `BEGIN`: PostgreSQL then rolls the whole
     /// transaction back, so the store must never report it as committed (see `transaction`).
     private var failedInTransaction = false
@@ -125,10 +126,23 @@ final class PostgresSession {
         guard try execute(sql, arguments) == 1 else { throw ProefError.internalFault("no row of '\(table)' to update") }
     }
 
+    /// Sends a statement without waiting for its answer: postgres-nio runs a connection's
+    /// statements in order, so the next statement that is waited for also waits for this one,
+    /// and its failure (which fails everything after it) surfaces there. Saves this thread a
+    /// wake-up for statements whose answer says nothing (BEGIN, a read-only COMMIT).
+    func send(_ sql: String) {
+        statementsSent += 1
+        pending.append(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger))
+    }
+
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+
     private func result(_ sql: String, _ arguments: [PostgresArgument]) throws -> PostgresQueryResult {
         statementsSent += 1
         let query = PostgresQuery(unsafeSQL: sql, binds: PostgresArgument.bindings(arguments))
         let future = connection.query(query, logger: logger)
+        let earlier = pending
+        pending = []
         let connection = self.connection
         let timer = connection.eventLoop.scheduleTask(in: deadline) {
             // The server stopped answering: fail the wait rather than block this thread forever.
@@ -136,7 +150,13 @@ final class PostgresSession {
         }
         defer { timer.cancel() }
         do {
-            return try future.wait()
+            for statement in earlier {
+                _ = try statement.wait()
+                statementsAnswered += 1
+            }
+            let answer = try future.wait()
+            statementsAnswered += 1
+            return answer
         } catch {
             failedInTransaction = true
             throw PostgresFailure.proefError(error)
@@ -148,8 +168,13 @@ final class PostgresSession {
     /// caught the error (unlike SQLite, PostgreSQL does not carry on after a failed statement), so
     /// the commit is refused then. A connection whose rollback fails is closed, never reused in
     /// an unknown state.
-    func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
-        try execute(begin)
+    ///
+    /// BEGIN is sent without waiting (its failure surfaces at the first statement). The COMMIT
+    /// of a write is waited for: its answer is the acknowledgement that the transaction is
+    /// durable. A read-only transaction's COMMIT is only sent; the connection's next statement
+    /// runs after it.
+    func transaction<T>(_ begin: String, readOnly: Bool = false, _ body: () throws -> T) throws -> T {
+        send(begin)
         failedInTransaction = false
         let result: T
         do {
@@ -161,7 +186,7 @@ final class PostgresSession {
             do { try execute("ROLLBACK") } catch { connection.closeNow() }
             throw error
         }
-        try execute("COMMIT")
+        if readOnly { send("COMMIT") } else { try execute("COMMIT") }
         return result
     }
 
