@@ -101,8 +101,11 @@ struct PostgresInstancesTests {
                 let url = instances[instance].url
                 group.addTask {
                     var outcome = Outcome(client: client, instance: instance)
-                    if let answer = try? await HTTP.enrol(client, at: url, token: token) {
+                    do {
+                        let answer = try await HTTP.enrol(client, at: url, token: token)
                         (outcome.status, outcome.result, outcome.headers) = (answer.status, answer.result, answer.headers)
+                    } catch {
+                        outcome.headers["error"] = "\(error)"
                     }
                     await whileRunning?(done.increment())
                     return outcome
@@ -112,56 +115,47 @@ struct PostgresInstancesTests {
         }
     }
 
-    @Test("three instances on one PostgreSQL: 1,000 concurrent requests for 300 clients enrol each exactly once, and the log verifies and replays")
+    /// One load for two claims (it is the costly part): 1,000 concurrent requests of 300
+    /// clients over three instances, and one instance killed with -9 a quarter of the way in.
+    @Test("three instances on one PostgreSQL, one killed with -9 under 1,000 concurrent requests for 300 clients: each client enrolled exactly once with one answer, nothing acknowledged lost, the log verifies and replays")
     func threeInstances() async throws {
         let shared = try await Shared.make(on: .shared)
         let instances = try await shared.instances(3)
         defer { for i in instances { i.kill() } }
+        let victim = instances[2]
         var g = SplitMix64(seed: 14)
         let requests = (0..<1000).map { i in (client: i < 300 ? i : Int(g.next() % 300), instance: Int(g.next() % 3)) }.shuffled(using: &g)
-        let outcomes = await Self.load(requests, on: instances, token: shared.token)
+        let outcomes = await Self.load(requests, on: instances, token: shared.token) { done in
+            if done == 250 { victim.kill() }
+        }
 
-        #expect(outcomes.allSatisfy { $0.status == 200 || $0.status == 201 }, "\(outcomes.filter { $0.result == nil }.count) requests failed")
-        #expect(outcomes.filter { $0.status == 201 }.count == 300)
-        let answers = Self.answers(outcomes)
-        #expect(answers.count == 300)
-        try await shared.expectStored(answers, count: 300)
+        // The instances that lived answered every request they got.
+        #expect(!victim.process.isRunning)
+        let survivors = outcomes.filter { $0.instance != 2 }
+        #expect(survivors.allSatisfy { $0.status == 200 || $0.status == 201 },
+                "the other instances failed: \(Set(survivors.filter { $0.result == nil }.map { $0.headers["error"] ?? "\($0.status ?? -1)" }))")
+        #expect(outcomes.contains { $0.instance == 2 && $0.result == nil }, "the kill came too late to interrupt anything")
+        #expect(outcomes.contains { $0.instance == 2 && $0.result != nil }, "the kill came too early to matter")
+
+        // Every acknowledged answer is stored as given; nothing is there twice.
+        let acknowledged = Self.answers(outcomes)
+        let storedAfterKill = try await shared.store.enrolments(trialID: Fixtures.utrecht, municipality: nil).count
+        try await shared.expectStored(acknowledged, count: storedAfterKill)
+
+        // The clients whose answer died with the instance ask again, at one that lives.
+        let missing = (0..<300).filter { acknowledged[$0] == nil }
+        let retried = await Self.load(missing.map { (client: $0, instance: 0) }, on: instances, token: shared.token)
+        #expect(retried.allSatisfy { $0.result != nil })
+        let all = Self.answers(outcomes + retried)
+        #expect(all.count == 300)
+        #expect((outcomes + retried).filter { $0.status == 201 }.count <= 300)
+        try await shared.expectStored(all, count: 300)
         for i in instances { await i.stop() }
 
         // Closing reveals the seed: `proef verify` then replays every allocation from it.
         _ = try await shared.registry.transition(as: .localOperator, trialID: Fixtures.utrecht, .close)
         let verified = try await shared.verifiedBundle()
         #expect(verified.contains("300 allocations replayed from the seed"), "\(verified)")
-    }
-
-    @Test("kill -9 of one instance under load: every acknowledged enrolment is stored, nothing twice, the others keep serving")
-    func killedInstance() async throws {
-        let shared = try await Shared.make(on: .shared)
-        let instances = try await shared.instances(3)
-        defer { for i in instances { i.kill() } }
-        let victim = instances[2]
-        var g = SplitMix64(seed: 9)
-        let requests = (0..<1000).map { i in (client: i < 300 ? i : Int(g.next() % 300), instance: Int(g.next() % 3)) }.shuffled(using: &g)
-        let outcomes = await Self.load(requests, on: instances, token: shared.token) { done in
-            if done == 250 { victim.kill() }
-        }
-        #expect(!victim.process.isRunning)
-        let survivors = outcomes.filter { $0.instance != 2 }
-        #expect(survivors.allSatisfy { $0.status == 200 || $0.status == 201 }, "the other instances failed \(survivors.filter { $0.result == nil }.count) requests")
-        #expect(outcomes.contains { $0.instance == 2 && $0.result == nil }, "the kill came too late to interrupt anything")
-        let acknowledged = Self.answers(outcomes)
-        let storedBefore = try await shared.store.enrolments(trialID: Fixtures.utrecht, municipality: nil).count
-        try await shared.expectStored(acknowledged, count: storedBefore)
-
-        // The clients whose answer was lost ask again, at an instance that lives.
-        let missing = (0..<300).filter { acknowledged[$0] == nil }
-        let retried = await Self.load(missing.map { (client: $0, instance: 0) }, on: instances, token: shared.token)
-        #expect(retried.allSatisfy { $0.result != nil })
-        let all = Self.answers(outcomes + retried)
-        #expect(all.count == 300)
-        try await shared.expectStored(all, count: 300)
-        for i in instances { await i.stop() }
-        #expect(try await shared.verifiedBundle().contains("verified"))
     }
 
     @Test("PostgreSQL stopped under load: requests get 503 with Retry-After, nothing acknowledged is lost, service resumes when it is back")
@@ -180,8 +174,11 @@ struct PostgresInstancesTests {
                     while await phase.running {
                         let instance = k % 2
                         var o = Outcome(client: k, instance: instance)
-                        if let answer = try? await HTTP.enrol(k, at: instances[instance].url, token: shared.token) {
+                        do {
+                            let answer = try await HTTP.enrol(k, at: instances[instance].url, token: shared.token)
                             (o.status, o.result, o.headers) = (answer.status, answer.result, answer.headers)
+                        } catch {
+                            o.headers["error"] = "\(error)"
                         }
                         o.headers["phase"] = await phase.name
                         mine.append(o)
@@ -209,7 +206,8 @@ struct PostgresInstancesTests {
         let refused = outcomes.filter { $0.status == 503 }
         #expect(!refused.isEmpty, "no request saw the database gone")
         #expect(refused.allSatisfy { $0.headers["retry-after"] == "2" && $0.headers["content-type"] == "application/problem+json" })
-        #expect(outcomes.allSatisfy { [200, 201, 503].contains($0.status) }, "\(Set(outcomes.map { $0.status ?? -1 }))")
+        #expect(outcomes.allSatisfy { [200, 201, 503].contains($0.status) },
+                "\(Set(outcomes.map { $0.headers["error"] ?? "\($0.status ?? -1)" }))")
         let resumed = outcomes.filter { $0.headers["phase"] == "resumed" }
         #expect(resumed.count > 8 && resumed.allSatisfy { $0.status == 201 }, "after the restart: \(resumed.map { $0.status ?? -1 })")
 
@@ -276,10 +274,13 @@ struct PostgresInstancesTests {
             let r = try await cli.runAsync(["audit", "export", Fixtures.utrecht, "--out", name, "--db", database, "--key-file", "demo.key"])
             #expect(r.status == 0, "\(r.stderr)")
         }
-        for file in try FileManager.default.contentsOfDirectory(atPath: cli.folder.appendingPathComponent("from-sqlite").path) {
-            let a = try Data(contentsOf: cli.folder.appendingPathComponent("from-sqlite/\(file)"))
-            let b = try Data(contentsOf: cli.folder.appendingPathComponent("from-postgres/\(file)"))
-            #expect(a == b, "bundle file \(file)")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: cli.folder.appendingPathComponent("from-sqlite").path)
+        #expect(files.count > 3)
+        for file in files {
+            let a = cli.folder.appendingPathComponent("from-sqlite/\(file)"), b = cli.folder.appendingPathComponent("from-postgres/\(file)")
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: a.path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            #expect(try Data(contentsOf: a) == Data(contentsOf: b), "bundle file \(file)")
         }
     }
 

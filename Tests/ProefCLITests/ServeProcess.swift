@@ -68,7 +68,9 @@ enum HTTP {
     static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = 128
-        configuration.timeoutIntervalForRequest = 60
+        // Generous: a thousand requests queue behind each other on a busy two-core machine.
+        configuration.timeoutIntervalForRequest = 600
+        configuration.timeoutIntervalForResource = 600
         return URLSession(configuration: configuration)
     }()
 
