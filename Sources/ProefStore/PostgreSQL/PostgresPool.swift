@@ -156,12 +156,29 @@ actor PostgresConnectionSlot {
             ("application_name", "proef"),
         ]
         do {
-            let connected = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+            let connected = try Self.connect(on: group.next(), configuration, id: id, logger: logger,
+                                             within: settings.connectTimeout + settings.statementTimeout)
             connection = connected
             return PostgresSession(connection: connected, catalog: catalog, logger: logger, deadline: settings.statementTimeout + .seconds(5))
         } catch {
             throw Self.connectFailure(error, settings)
         }
+    }
+
+    /// Connects, giving up after `limit` even if the server accepted the connection and then
+    /// never answered the start-up (a connection that arrives later is closed).
+    private static func connect(on loop: any EventLoop, _ configuration: PostgresConnection.Configuration, id: Int, logger: Logger,
+                                within limit: Duration) throws -> PostgresConnection {
+        let future = PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger)
+        let bounded = loop.makePromise(of: PostgresConnection.self)
+        future.cascade(to: bounded)
+        let timer = loop.scheduleTask(in: .seconds(limit.components.seconds)) {
+            bounded.fail(PostgresFailure.unreachable("no answer to the connection within \(limit.components.seconds) s"))
+            // Only when the wait did give up: a connection that arrives after that is closed.
+            bounded.futureResult.whenFailure { _ in future.whenSuccess { $0.closeNow() } }
+        }
+        defer { timer.cancel() }
+        return try bounded.futureResult.wait()
     }
 
     private static func connectFailure(_ error: any Error, _ settings: PostgresSettings) -> any Error {

@@ -139,23 +139,28 @@ final class PostgresSession {
 
     private func result(_ sql: String, _ arguments: [PostgresArgument]) throws -> PostgresQueryResult {
         statementsSent += 1
+        guard !connection.isClosed else {
+            failedInTransaction = true
+            throw PostgresFailure.unreachable("the connection was closed")
+        }
         let query = PostgresQuery(unsafeSQL: sql, binds: PostgresArgument.bindings(arguments))
-        let future = connection.query(query, logger: logger)
-        let earlier = pending
+        let waits = (pending + [connection.query(query, logger: logger)]).map { Bounded($0) }
         pending = []
         let connection = self.connection
         let timer = connection.eventLoop.scheduleTask(in: deadline) {
-            // The server stopped answering: fail the wait rather than block this thread forever.
+            // The server stopped answering, or a statement was lost with its connection: fail the
+            // wait rather than block this thread forever.
+            for w in waits { w.give(up: PostgresFailure.unreachable("no answer within the statement timeout")) }
             connection.closeNow()
         }
         defer { timer.cancel() }
         do {
-            for statement in earlier {
-                _ = try statement.wait()
+            var answer: PostgresQueryResult?
+            for w in waits {
+                answer = try w.promise.futureResult.wait()
                 statementsAnswered += 1
             }
-            let answer = try future.wait()
-            statementsAnswered += 1
+            guard let answer else { throw ProefError.internalFault("no statement to wait for") }
             return answer
         } catch {
             failedInTransaction = true
@@ -259,6 +264,19 @@ enum StoredDate {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):"
             + "\(pad(secondOfDay % 60, 2)).\(pad(ms - seconds * 1000, 3))"
     }
+}
+
+/// A future with a way out: its own promise follows the statement's, and `give(up:)` fails it
+/// if the statement has not answered (completing a promise twice is ignored by NIO).
+private struct Bounded {
+    let promise: EventLoopPromise<PostgresQueryResult>
+
+    init(_ future: EventLoopFuture<PostgresQueryResult>) {
+        promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
+        future.cascade(to: promise)
+    }
+
+    func give(up error: any Error) { promise.fail(error) }
 }
 
 extension PostgresConnection {
