@@ -38,10 +38,13 @@ struct PostgresInstancesTests {
             return Shared(folder: folder, url: url, keyFile: keyFile, token: token, registry: registry, store: store)
         }
 
-        func instances(_ count: Int) async throws -> [ServeProcess] {
+        /// `statementTimeout` bounds a wait for the trial's lock too: a thousand requests for one
+        /// trial queue for longer than the default 15 s on a busy two-core machine.
+        func instances(_ count: Int, statementTimeout: Int? = nil) async throws -> [ServeProcess] {
+            let database = statementTimeout.map { "\(url)?statement_timeout=\($0)" } ?? url
             var started: [ServeProcess] = []
             for i in 0..<count {
-                started.append(try await ServeProcess.start(database: url, keyFile: keyFile, folder: folder, name: "instance-\(i)"))
+                started.append(try await ServeProcess.start(database: database, keyFile: keyFile, folder: folder, name: "instance-\(i)"))
             }
             return started
         }
@@ -120,7 +123,7 @@ struct PostgresInstancesTests {
     @Test("three instances on one PostgreSQL, one killed with -9 under 1,000 concurrent requests for 300 clients: each client enrolled exactly once with one answer, nothing acknowledged lost, the log verifies and replays")
     func threeInstances() async throws {
         let shared = try await Shared.make(on: .shared)
-        let instances = try await shared.instances(3)
+        let instances = try await shared.instances(3, statementTimeout: 600)
         defer { for i in instances { i.kill() } }
         let victim = instances[2]
         var g = SplitMix64(seed: 14)
