@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,7 +35,10 @@ let package = Package(
         ),
         .target(
             name: "ProefStore",
-            dependencies: ["ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ProefCore", "ProefCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "ProefDatasets", dependencies: ["ProefCore", "CReadStat"]),
         // The API's vocabulary: request and response types, problem documents, endpoints, JSON coding.

@@ -12,7 +12,7 @@ public enum ProefCommand {
         InitCommand.self, ProtocolCommand.self, TrialCommand.self, EnrolCommand.self, EnrolmentCommand.self,
         AuditCommand.self, VerifyCommand.self, ReceiptCommand.self, OutcomeCommand.self, DueCommand.self, ConsortCommand.self,
         ExportCommand.self, EstimateCommand.self, AnalyseCommand.self, PowerCommand.self, ReportCommand.self,
-        MunicipalityCommand.self, UserCommand.self, TokenCommand.self, AccessLogCommand.self,
+        MunicipalityCommand.self, UserCommand.self, TokenCommand.self, AccessLogCommand.self, MigrateCommand.self,
     ]
 
     public static func configuration(adding extra: [any ParsableCommand.Type]) -> CommandConfiguration {

@@ -26,7 +26,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .sqlite(path): path
-        case let .postgres(url): url
+        case let .postgres(url): PostgresSettings.redacted(url)
         }
     }
 }
@@ -53,8 +53,16 @@ public enum Store {
             default:
                 return SQLiteRegistryStore(try AppDatabase.open(path: path))
             }
-        case .postgres:
-            throw ProefError.unavailable("database", "this build of Proef has no PostgreSQL backend; use a SQLite file")
+        case let .postgres(url):
+            // A PostgreSQL database is created by its operator (createdb); Proef creates its
+            // tables in it on first open. `create` refuses one that holds a registry already.
+            let pool = try await PostgresPool.open(try PostgresSettings(url: url))
+            if mode == .create, let table = try await pool.tablesWithRows().first {
+                await pool.close()
+                throw ProefError(.conflict, field: "database", value: PostgresSettings.redacted(url),
+                                 "the database holds a registry already (table '\(table)' has rows); 'proef init' only sets up an empty one")
+            }
+            return PostgresRegistryStore(pool)
         }
     }
 

@@ -11,6 +11,9 @@ struct CLI {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
+    /// Runs in an existing folder.
+    init(folder: URL) { self.folder = folder }
+
     static let executable: URL = {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("proef")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }

@@ -34,6 +34,7 @@ private func policy(_ a: Action..., trial: String? = nil, _ m: @escaping @Sendab
 let commandSamples: [String: CommandSample] = [
     "init": CommandSample(arguments: [], access: .offline),
     "serve": CommandSample(arguments: [], access: .offline),
+    "migrate-db": CommandSample(arguments: [], access: .offline),
     "protocol validate": CommandSample(arguments: [], access: .offline),
     "verify": CommandSample(arguments: [], access: .offline),
     "receipt verify": CommandSample(arguments: [], access: .offline),

@@ -125,7 +125,7 @@ import Testing
         let bundle = try await t.registry.auditBundle(trialID: Fixtures.utrecht)
         let forbidden = [
             "UPDATE logEntry SET entry = '{}'", "DELETE FROM logEntry",
-            "UPDATE merkleNode SET hash = X'00'", "DELETE FROM merkleNode",
+            "UPDATE merkleNode SET hash = hash", "DELETE FROM merkleNode",
             "UPDATE checkpoint SET note = 'x'", "DELETE FROM checkpoint",
             "UPDATE enrolment SET arm = 'control-forged'", "DELETE FROM enrolment",
             "UPDATE outcome SET value = 0", "DELETE FROM outcome",
@@ -160,6 +160,27 @@ import Testing
         #expect(seen.rows.map(\.0) == [1, 2, 3])
         #expect(seen.rows.map(\.1) == [["paid_work/0=1.0"], [], ["paid_work/0=1.0"]])
         #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).map(\.enrolment) == [1, 3])
+    }
+
+    @Test("passwords and web sessions are kept by their hashes, changed and ended", arguments: StoreBackend.available)
+    func signIn(backend: StoreBackend) async throws {
+        let store = try await backend.open().store
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.insertUser(User(id: "pm", name: "P", role: .programmeManager, municipality: nil, createdAt: at))
+        #expect(try await store.passwordHash(userID: "pm") == nil)
+        try await store.savePasswordHash(userID: "pm", "$2b$04$first")
+        try await store.savePasswordHash(userID: "pm", "$2b$04$second")
+        #expect(try await store.passwordHash(userID: "pm") == "$2b$04$second")
+        var session = WebSession(id: "ses_1", userID: "pm", secretHash: "hash-1", csrfToken: "csrf", createdAt: at, lastSeenAt: at)
+        try await store.insertSession(session)
+        #expect(try await store.session(secretHash: "hash-1")?.0 == session)
+        #expect(try await store.session(secretHash: "hash-2") == nil)
+        session.lastSeenAt = at.addingTimeInterval(60)
+        session.flash = "alreadyEnrolled"
+        try await store.updateSession(session)
+        #expect(try await store.session(secretHash: "hash-1")?.0 == session)
+        try await store.deleteSession(id: "ses_1")
+        #expect(try await store.session(secretHash: "hash-1") == nil)
     }
 
     @Test("the access log keeps every refusal, newest first", arguments: StoreBackend.available)

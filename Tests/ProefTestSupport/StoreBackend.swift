@@ -24,8 +24,14 @@ public struct StoreBackend: Sendable, CustomStringConvertible {
         return sqlite(try AppDatabase.open(path: path))
     }
 
-    /// Every backend this machine can run.
-    public static var available: [StoreBackend] { [sqliteInMemory, sqliteFile] }
+    /// A fresh database on the tests' own PostgreSQL server (`TestPostgres.shared`).
+    public static let postgres = StoreBackend(description: "PostgreSQL") {
+        let pool = try await PostgresPool.open(try PostgresSettings(url: try await TestPostgres.shared.createDatabase()))
+        return OpenedStore(store: PostgresRegistryStore(pool)) { sql in try await pool.execute(sql) }
+    }
+
+    /// Every backend this machine can run: PostgreSQL where its server is installed.
+    public static var available: [StoreBackend] { [sqliteInMemory, sqliteFile] + (TestPostgres.isInstalled ? [postgres] : []) }
 
     static func sqlite(_ db: AppDatabase) -> OpenedStore {
         OpenedStore(store: SQLiteRegistryStore(db)) { sql in try await db.writer.write { try $0.execute(sql: sql) } }

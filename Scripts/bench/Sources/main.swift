@@ -8,6 +8,12 @@
 //   proef-bench cr2 N CLUSTERS          CR2 with Satterthwaite df on N clients, with its peak memory
 //   proef-bench dataset N DIR           a database (DIR/export.sqlite, key DIR/proef.key) with N clients
 //                                      and a paid_work measurement at each of their 5 waves
+//   proef-bench setup TRIALS DATABASE KEYFILE
+//                                      a new registry (SQLite file or postgres://) with TRIALS copies of the
+//                                      Utrecht trial locked and a klantmanager; prints the klantmanager's token
+//   proef-bench load N CONCURRENCY TRIALS TOKEN URL[,URL…]
+//                                      N enrolments through running `proef serve` instances, spread over them
+//                                      and over the trials; prints enrolments/s and p50/p99 latency
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -92,6 +98,58 @@ func enrolBenchmark(count: Int, concurrency: Int) async throws {
     let rawElapsed = try rawCommits(count: count, path: dir.appendingPathComponent("raw.sqlite").path)
     print(String(format: "raw SQLite (WAL, synchronous=FULL), one row per transaction: %.0f commits/s", Double(count) / rawElapsed))
     try? FileManager.default.removeItem(at: dir)
+}
+
+/// The id of the k-th copy of the Utrecht trial the instance benchmarks enrol into.
+func benchTrialID(_ k: Int) -> String { k == 0 ? "utrecht-weten-wat-werkt" : "utrecht-bench-\(k)" }
+
+func setUpShared(trials: Int, database: String, keyFile: String) async throws {
+    let keys = try KeyFile.create(at: keyFile)
+    let registry = Registry(store: try await Store.open(try StoreLocation(database), mode: .create), keyring: try keys.keyring())
+    _ = try await registry.addMunicipality(as: .localOperator, code: "GM0344", name: "Utrecht")
+    for k in 0..<trials {
+        let text = utrechtText.replacingOccurrences(of: "id: utrecht-weten-wat-werkt", with: "id: \(benchTrialID(k))")
+        _ = try await registry.register(as: .localOperator, protocolText: text)
+        _ = try await registry.transition(as: .localOperator, trialID: benchTrialID(k), .lock)
+    }
+    _ = try await registry.addUser(as: .localOperator, id: "km", name: "K", role: .klantmanager, municipality: "GM0344")
+    print(try await registry.createToken(as: .localOperator, userID: "km", label: nil, validFor: nil).secret)
+}
+
+/// Enrolments against running instances: client k goes to instance k mod instances and to
+/// trial k mod trials; `concurrency` clients each wait for their answer before the next request.
+func loadInstances(count: Int, concurrency: Int, trials: Int, token: String, urls: [String]) async throws {
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpMaximumConnectionsPerHost = concurrency
+    configuration.timeoutIntervalForRequest = 120
+    let session = URLSession(configuration: configuration)
+    let start = Date()
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var mine: [Double] = []
+                var k = worker
+                while k < count {
+                    guard let url = URL(string: "\(urls[k % urls.count])/v1/trials/\(benchTrialID(k % trials))/enrolments") else { break }
+                    var request = URLRequest(url: url)
+                    request.httpMethod = "POST"
+                    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                    request.httpBody = try JSONSerialization.data(withJSONObject: ["bsn": BSN.synthetic(k), "covariates": client, "consent": true])
+                    let t0 = Date()
+                    let (_, response) = try await session.data(for: request)
+                    guard (response as? HTTPURLResponse)?.statusCode == 201 else { throw CryptoError("enrolment \(k) failed: \(response)") }
+                    mine.append(Date().timeIntervalSince(t0) * 1000)
+                    k += concurrency
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }.sorted()
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    print(String(format: "%d enrolments, %d concurrent clients, %d instance(s), %d trial(s): %.2f s = %.0f enrolments/s; latency p50 %.1f ms, p99 %.1f ms",
+                 count, concurrency, urls.count, trials, elapsed, Double(count) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99)))
 }
 
 func rawCommits(count: Int, path: String) throws -> TimeInterval {
@@ -329,6 +387,12 @@ case "ri":
     try await randomisationBenchmark(clients: n, draws: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
 case "enrol":
     try await enrolBenchmark(count: n, concurrency: arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8)
+case "setup":
+    guard arguments.count > 4 else { exit(2) }
+    try await setUpShared(trials: n, database: arguments[3], keyFile: arguments[4])
+case "load":
+    guard arguments.count > 6, let concurrency = Int(arguments[3]), let trials = Int(arguments[4]) else { exit(2) }
+    try await loadInstances(count: n, concurrency: concurrency, trials: trials, token: arguments[5], urls: arguments[6].split(separator: ",").map(String.init))
 case "dataset":
     guard arguments.count > 3 else { exit(2) }
     try await writeDataset(clients: n, to: URL(fileURLWithPath: arguments[3]))

@@ -28,10 +28,15 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             var headers: HTTPFields = [.contentType: "application/problem+json"]
             if problem.status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"proef\"" }
+            // Unavailable is passing (the database restarts, fails over): say when to try again.
+            if problem.status == 503 { headers[.retryAfter] = "\(Self.retryAfterSeconds)" }
             let data = try APICoding.encoder().encode(problem)
             return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
+
+    /// Seconds a client waits before retrying a 503: about what a PostgreSQL restart or failover takes.
+    static let retryAfterSeconds = 2
 
     /// Every error as the one error model; what is not Proef's own is an internal fault.
     static func proefError(_ error: any Error) -> ProefError {
