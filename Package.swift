@@ -83,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "proef-bench",
-            dependencies: ["ProefAPI", "ProefCore", "ProefStore", "ProefServer", "ProefCrypto", "ProefStats", "ProefAnalysis", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ProefAPI", "ProefCore", "ProefStore", "ProefServer", "ProefWeb", "ProefCrypto", "ProefStats", "ProefAnalysis", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Scripts/bench/Sources"
         ),

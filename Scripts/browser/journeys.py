@@ -67,7 +67,10 @@ def catalogue_texts():
         return out
     nl = leaves(json.loads((CATALOGUES / "nl.json").read_text()), set())
     en = leaves(json.loads((CATALOGUES / "en.json").read_text()), set())
-    return nl - en, en - nl
+    # A Dutch term quoted in an English text ("Caseworker (klantmanager)") is not a leftover.
+    def unquoted(own, other):
+        return {t for t in own - other if not any(t in o for o in other)}
+    return unquoted(nl, en), unquoted(en, nl)
 
 
 ONLY_NL, ONLY_EN = catalogue_texts()

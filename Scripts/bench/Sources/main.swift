@@ -8,6 +8,8 @@
 //   proef-bench cr2 N CLUSTERS          CR2 with Satterthwaite df on N clients, with its peak memory
 //   proef-bench dataset N DIR           a database (DIR/export.sqlite, key DIR/proef.key) with N clients
 //                                      and a paid_work measurement at each of their 5 waves
+//   proef-bench pages N SAMPLES         the dashboard and enrolment list of a trial with N enrolments
+//                                      (p50/p99 of SAMPLES renders), and web-form enrolment next to API enrolment
 //   proef-bench setup TRIALS DATABASE KEYFILE
 //                                      a new registry (SQLite file or postgres://) with TRIALS copies of the
 //                                      Utrecht trial locked and a klantmanager; prints the klantmanager's token
@@ -387,6 +389,8 @@ case "ri":
     try await randomisationBenchmark(clients: n, draws: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
 case "enrol":
     try await enrolBenchmark(count: n, concurrency: arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8)
+case "pages":
+    try await pagesBenchmark(enrolments: n, samples: arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200)
 case "setup":
     guard arguments.count > 4 else { exit(2) }
     try await setUpShared(trials: n, database: arguments[3], keyFile: arguments[4])

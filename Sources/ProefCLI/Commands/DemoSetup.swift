@@ -14,12 +14,16 @@ public enum DemoSetup {
     /// One password for every demo user, printed at start: the demo holds no real data.
     static let demoPassword = "welkom-bij-proef"
 
+    /// Demo users carry people's names, as real ones do: a role word in a name would read as
+    /// part of the page in the other language.
+    static let adminName = "Jeroen Smit"
+
     static let users: [(id: String, name: String, role: Role, municipality: String?)] = [
-        ("pm", "Programmaregisseur Demo", .programmeManager, nil),
-        ("km.utrecht", "Klantmanager Utrecht", .klantmanager, "GM0344"),
-        ("km.rotterdam", "Klantmanager Rotterdam", .klantmanager, "GM0599"),
-        ("stat", "Onderzoeker Demo", .statistician, nil),
-        ("auditor", "Auditor Demo", .auditor, nil),
+        ("pm", "Anouk de Vries", .programmeManager, nil),
+        ("km.utrecht", "Sanne Bakker", .klantmanager, "GM0344"),
+        ("km.rotterdam", "Mehmet Yılmaz", .klantmanager, "GM0599"),
+        ("stat", "Pieter Jansen", .statistician, nil),
+        ("auditor", "Fatima El Amrani", .auditor, nil),
     ]
 
     /// Recreates the demo installation at `location`; refuses a database that the demo did not make.
@@ -27,7 +31,7 @@ public enum DemoSetup {
         try await requireDemoOrAbsent(location)
         try Store.remove(location)
         if FileManager.default.fileExists(atPath: keyFilePath) { try FileManager.default.removeItem(atPath: keyFilePath) }
-        let setup = try await LocalSetup.initialise(location, keyFilePath: keyFilePath, adminID: "admin", adminName: "Administrator")
+        let setup = try await LocalSetup.initialise(location, keyFilePath: keyFilePath, adminID: "admin", adminName: Self.adminName)
         let registry = setup.registry
         let op = Principal.localOperator
         try await registry.markAsDemo(as: op)
@@ -54,8 +58,9 @@ public enum DemoSetup {
         var text = "demo database \(location): \(files.count) trials registered and locked from \(protocolsFolder)/;"
         text += " utrecht-weten-wat-werkt holds simulated enrolments and outcomes\n"
         text += "\ndemo sign-ins for the web pages (this database only), each with the password \(demoPassword):\n"
-        for (id, name) in [("admin", "Administrator")] + users.map({ ($0.id, $0.name) }) {
-            text += "  \(id.padding(toLength: 13, withPad: " ", startingAt: 0)) \(name)\n"
+        for user in [("admin", Self.adminName, Role.administrator, nil)] + users {
+            let role = [user.2.rawValue, user.3].compactMap { $0 }.joined(separator: ", ")
+            text += "  \(user.0.padding(toLength: 13, withPad: " ", startingAt: 0)) \(user.1) (\(role))\n"
         }
         text += "\ndemo API tokens (this database only):\n"
         for (user, secret) in tokens { text += "  \(user.padding(toLength: 13, withPad: " ", startingAt: 0)) \(secret)\n" }

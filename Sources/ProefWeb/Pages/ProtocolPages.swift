@@ -71,7 +71,8 @@ struct ProtocolPages: Sendable {
     /// An uploaded file wins over pasted text, as the form says.
     static func protocolText(_ form: Form) -> String? {
         if let file = form["protocolFile"], !file.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return file }
-        return form.value("protocolText").map { _ in form["protocolText"] ?? "" }
+        // A browser sends a textarea's lines with CR LF; the protocol was written with LF.
+        return form.value("protocolText").map { _ in (form["protocolText"] ?? "").replacingOccurrences(of: "\r\n", with: "\n") }
     }
 
     /// Every issue of a refused protocol; a refusal without a list becomes one issue of the document.
@@ -83,7 +84,7 @@ struct ProtocolPages: Sendable {
     private func listing(_ visit: Visit, _ text: String, _ issues: [ProtocolIssue]) -> ([String: Any], [FieldError]) {
         let t = visit.t
         let byLine = Dictionary(grouping: issues.filter { $0.line != nil }, by: { $0.line ?? 0 })
-        let lines: [[String: Any]] = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
+        let lines: [[String: Any]] = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().map { i, line in
             let n = i + 1
             var row: [String: Any] = ["number": String(n), "text": String(line)]
             if let own = byLine[n] {
