@@ -196,6 +196,8 @@ def klantmanager(base, password, shots):
         b.sign_in("km.utrecht", password)
         check("Mijn onderzoeken" in b.text("h1"), j, f"after sign-in the start page is '{b.text('h1')}'")
         check("Gemeente Utrecht" in b.text(".brand__org"), j, "the header names the municipality")
+        b.get("/no-such-page")
+        check("Pagina niet gevonden" in b.text("h1"), j, f"an unknown address shows the 404 page ({b.text('h1')})")
         before = client_count(b, trial)
         b.get(f"/trials/{trial}/enrol")
         labels = b.text("main")

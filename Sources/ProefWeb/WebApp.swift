@@ -29,6 +29,8 @@ public struct WebApp: RouteInstaller {
                 try await handler(request, context)
             }
         }
+        // Any other address a browser asks for gets the 404 page, in the visitor's language.
+        web.get("**") { _, _ -> Response in throw ProefError(.notFound, "there is no page at this address") }
     }
 }
 

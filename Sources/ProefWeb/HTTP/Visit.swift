@@ -28,7 +28,7 @@ struct Visit: Sendable {
 
     /// The signed-in principal; without one the visitor is sent to sign in and back here.
     func signedIn() throws -> Principal {
-        guard let principal, session != nil else { throw WebRedirect.signIn(returningTo: path) }
+        guard let principal, session != nil else { throw WebRedirect.signIn(returningTo: path, expired: sessionExpired) }
         return principal
     }
 }
@@ -37,8 +37,11 @@ struct Visit: Sendable {
 struct WebRedirect: Error, Sendable {
     let location: String
 
-    static func signIn(returningTo path: String) -> WebRedirect {
-        let next = path == "/" ? "" : "?next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "")
-        return WebRedirect(location: "/sign-in" + next)
+    /// To sign in and back; `expired` tells the sign-in page why (the session cookie is gone by then).
+    static func signIn(returningTo path: String, expired: Bool = false) -> WebRedirect {
+        var query: [String] = []
+        if path != "/" { query.append("next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "")) }
+        if expired { query.append("expired=1") }
+        return WebRedirect(location: "/sign-in" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
     }
 }

@@ -17,12 +17,15 @@ struct WebErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let redirect as WebRedirect {
             return Response(status: .seeOther, headers: [.location: redirect.location])
+        } catch where request.uri.path.hasPrefix("/v1/") {
+            // The API answers problems, never pages (ProblemMiddleware makes them).
+            throw error
         } catch {
             let visit = Visit(request, context, resources: renderer.resources)
             let e = error as? ProefError ?? ProefError(.internal, "\(error)")
             switch e.kind {
             case .unauthorized:
-                return Response(status: .seeOther, headers: [.location: WebRedirect.signIn(returningTo: request.uri.path).location])
+                return Response(status: .seeOther, headers: [.location: WebRedirect.signIn(returningTo: request.uri.path, expired: context.webSessionExpired).location])
             case .forbidden:
                 var page = Page("error-403", title: visit.t.text("error403.title"), data: ["reason": Self.reason(e, visit.t)])
                 page.status = .forbidden

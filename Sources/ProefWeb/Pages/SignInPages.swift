@@ -68,7 +68,7 @@ struct SignInPages: Sendable {
         if let next { form["next"] = next }
         if let e = errors.first(where: { $0.target == "password" }) { form["password"] = ["error": e.message] }
         var data: [String: Any] = ["form": form, "csrf": csrf]
-        if visit.sessionExpired {
+        if visit.sessionExpired || visit.query["expired"] != nil {
             data["sessionExpired"] = ["text": t.format("signIn.expired", ["minutes": visit.language.integer(max(1, Int(configuration.sessionIdleTimeout / 60)))])]
         }
         if visit.query["signed-out"] != nil { data["signedOut"] = true }
