@@ -132,11 +132,14 @@ struct PostgresInstancesTests {
             if done == 250 { victim.kill() }
         }
 
-        // The instances that lived answered every request they got.
+        // The instances that lived answered every request they got: with the enrolment, or (on a
+        // machine too busy to get the trial's lock within the statement timeout) with the
+        // documented 503 and Retry-After, which the client below then follows.
         #expect(!victim.process.isRunning)
         let survivors = outcomes.filter { $0.instance != 2 }
-        #expect(survivors.allSatisfy { $0.status == 200 || $0.status == 201 },
+        #expect(survivors.allSatisfy { $0.status == 200 || $0.status == 201 || ($0.status == 503 && $0.headers["retry-after"] != nil) },
                 "the other instances failed: \(Set(survivors.filter { $0.result == nil }.map { $0.headers["error"] ?? "\($0.status ?? -1)" }))")
+        #expect(survivors.filter { $0.status == 503 }.count < survivors.count / 10, "most requests are answered at once")
         #expect(outcomes.contains { $0.instance == 2 && $0.result == nil }, "the kill came too late to interrupt anything")
         #expect(outcomes.contains { $0.instance == 2 && $0.result != nil }, "the kill came too early to matter")
 
