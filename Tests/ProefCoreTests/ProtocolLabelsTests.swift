@@ -174,11 +174,14 @@ analysis:
         if let line { #expect(match?.line == line, "\(issues.map(\.description))") }
     }
 
-    @Test("a protocol with labels reads back from its YAML to the same protocol")
+    @Test("a protocol with labels reads back from its YAML to the same protocol, level names as written")
     func roundTrip() throws {
-        let p = try ProtocolParser.decode(labelledProtocol.replacingOccurrences(of: "levels: {under-27: under 27", with: "levels: {under-27: Under 27"))
+        // A level name that snake_case conversion would change, were it applied to level labels' keys.
+        let p = try ProtocolParser.decode(labelledProtocol.replacingOccurrences(of: "50-plus", with: "Fifty_Plus"))
+        #expect(p.covariates[1].labels?["en"]?.levels?["Fifty_Plus"] == "50 or older")
         let again = try ProtocolParser.decode(try ProtocolText.yaml(p))
         #expect(again == p)
+        #expect(try CanonicalJSON.encode(again) == CanonicalJSON.encode(p))
     }
 }
 
