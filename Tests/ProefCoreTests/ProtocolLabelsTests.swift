@@ -94,6 +94,9 @@ analysis:
 """
 
 @Suite struct ProtocolLabelsTests {
+    /// The language codes a part's labels are given in.
+    func languages<T>(_ labels: [String: T]?) -> Set<String> { Set(labels.map { Array($0.keys) } ?? []) }
+
     @Test("labels, consent texts and a derivation are read into the protocol")
     func reading() throws {
         let p = try ProtocolParser.decode(labelledProtocol)
@@ -112,16 +115,16 @@ analysis:
     @Test("the shipped protocols carry Dutch and English labels for every arm, covariate, rule and outcome", arguments: Fixtures.allProtocols)
     func shipped(name: String) throws {
         let p = try ProtocolParser.decode(Fixtures.protocolText(name))
-        let languages = Set(TrialProtocol.Language.allCases.map(\.rawValue))
-        #expect(Set(p.labels?.keys ?? [:].keys) == languages)
-        #expect(Set(p.consent?.keys ?? [:].keys) == languages)
-        for arm in p.arms { #expect(Set(arm.labels?.keys ?? [:].keys) == languages, "arm \(arm.id)") }
+        let both = Set(TrialProtocol.Language.allCases.map(\.rawValue))
+        #expect(languages(p.labels) == both)
+        #expect(languages(p.consent) == both)
+        for arm in p.arms { #expect(languages(arm.labels) == both, "arm \(arm.id)") }
         for c in p.covariates {
-            #expect(Set(c.labels?.keys ?? [:].keys) == languages, "covariate \(c.name)")
+            #expect(languages(c.labels) == both, "covariate \(c.name)")
             if c.type == .categorical { #expect(c.labels?["nl"]?.levels?.count == c.levels.count, "levels of \(c.name)") }
         }
-        for r in p.eligibility { #expect(Set(r.labels?.keys ?? [:].keys) == languages, "rule \(r.id)") }
-        for o in p.outcomes { #expect(Set(o.labels?.keys ?? [:].keys) == languages, "outcome \(o.id)") }
+        for r in p.eligibility { #expect(languages(r.labels) == both, "rule \(r.id)") }
+        for o in p.outcomes { #expect(languages(o.labels) == both, "outcome \(o.id)") }
     }
 
     @Test("the shipped trials with age and age_band derive age_band from age")
@@ -130,7 +133,7 @@ analysis:
             let p = try ProtocolParser.decode(Fixtures.protocolText(name))
             let band = try #require(p.covariates.first { $0.name == "age_band" }?.derived)
             #expect(band.from == "age")
-            #expect([18, 26, 27, 39, 40, 54, 55, 66].map { band.level(for: $0) } == ["18-26", "18-26", "27-39", "27-39", "40-54", "40-54", "55-66", "55-66"])
+            #expect([18.0, 26, 27, 39, 40, 54, 55, 66].map { band.level(for: $0) } == ["18-26", "18-26", "27-39", "27-39", "40-54", "40-54", "55-66", "55-66"])
         }
     }
 

@@ -37,7 +37,7 @@ extension ProtocolChecker {
         let union = texts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
         for (language, present) in texts {
             for text in union.subtracting(present).sorted() {
-                let others = texts.filter { $0.1.contains(text) }.map(\.0.rawValue).joined(separator: " and ")
+                let others = texts.filter { $0.1.contains(text) }.map { $0.0.rawValue }.joined(separator: " and ")
                 report("\(path).\(language.rawValue).\(text)", "gives no \(text), while \(others) does")
             }
         }
