@@ -103,7 +103,7 @@ analysis:
         #expect(p.labels?["nl"]?.title == "Proefonderzoek")
         #expect(p.consent == ["nl": "Meedoen is vrijwillig.", "en": "Taking part is voluntary."])
         #expect(p.arms[0].labels?["en"]?.description == "The usual rules of the Participatiewet.")
-        #expect(p.arms[1].labels?["nl"] == TrialProtocol.ArmLabel(name: "Extra begeleiding", description: nil))
+        #expect(p.arms[1].labels?["nl"]?.name == "Extra begeleiding" && p.arms[1].labels?["nl"]?.description == nil)
         #expect(p.covariates[0].labels?["nl"]?.unit == "jaar")
         #expect(p.covariates[1].labels?["nl"]?.levels?["50-plus"] == "50 of ouder")
         #expect(p.covariates[1].derived?.from == "age")
@@ -145,7 +145,7 @@ analysis:
         ("optional text in one language", "        description: The usual rules of the Participatiewet.\n", "", "arms[0].labels.en.description", "gives no description, while nl does", 28),
         ("label of a level that does not exist", "levels: {under-27: jonger dan 27,", "levels: {under-25: jonger dan 25, under-27: jonger dan 27,", "covariates[1].labels.nl.levels.under-25", "'under-25' is not a level of 'age_band'", 60),
         ("level left unlabelled", "levels: {under-27: under 27, 27-49: 27 to 49, 50-plus: 50 or older}", "levels: {under-27: under 27, 27-49: 27 to 49}", "covariates[1].labels.en.levels", "no label for level '50-plus'", 63),
-        ("level labels on a number", "      nl: {label: Leeftijd, unit: jaar}", "      nl: {label: Leeftijd, unit: jaar, levels: {18: achttien}}", "covariates[0].labels.nl.levels", "only for categorical", nil),
+        ("level labels on a number", "      nl: {label: Leeftijd, unit: jaar}", "      nl: {label: Leeftijd, unit: jaar, levels: {18: achttien}}", "covariates[0].labels.nl.levels", "are for categorical covariates", 46),
         ("consent in one language", "  en: Taking part is voluntary.\n", "", "consent", "not in en (English)", 8),
         ("consent in an unknown language", "  en: Taking part is voluntary.", "  en: Taking part is voluntary.\n  de: Die Teilnahme ist freiwillig.", "consent.de", "'de' is not a language", 10),
         ("rule label without description", "      en: {description: Is aged 18 to 66.}", "      en: {text: Is aged 18 to 66.}", "eligibility[0].labels.en.text", "unknown field 'text'", 74),
