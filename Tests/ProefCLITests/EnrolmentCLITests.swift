@@ -59,6 +59,28 @@ import Testing
         #expect(try await cli.runAsync("verify", "bundle").status == 1)
     }
 
+    @Test("enrol derives age_band from age when it is left out, and refuses a contradicting one naming both fields")
+    func derived() async throws {
+        let cli = try CLI()
+        _ = try await cli.initialise()
+        #expect(try await cli.runAsync("trial", "register", Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path).status == 0)
+        #expect(try await cli.runAsync("trial", "lock", Fixtures.utrecht).status == 0)
+        var client = Fixtures.utrechtClient(age: 58)
+        client["age_band"] = nil
+        let base = ["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--consent"]
+        let derived = try await cli.runAsync(base + ["--bsn", Fixtures.bsn(1), "--receipt", "receipt.json"] + covariateArgs(client))
+        #expect(derived.status == 0, "\(derived.stderr)")
+        let receipt = try JSONDecoder.apiDecoder.decode(Receipt.self, from: Data(contentsOf: cli.folder.appendingPathComponent("receipt.json")))
+        #expect(try LogEntry.decode(receipt.entry).factors?["age_band"] == "55-66")
+
+        client["age_band"] = "18-26"
+        let contradicting = try await cli.runAsync(base + ["--bsn", Fixtures.bsn(2)] + covariateArgs(client))
+        #expect(contradicting.status == 2, "\(contradicting.stderr)")
+        #expect(contradicting.stderr.contains("covariates.age_band") && contradicting.stderr.contains("covariates.age = 58"), "\(contradicting.stderr)")
+        let list = try await cli.runAsync("enrolment", "list", Fixtures.utrecht, "--json")
+        #expect(try JSONDecoder.apiDecoder.decode([Enrolment].self, from: Data(list.stdout.utf8)).map { $0.covariates["age_band"] } == ["55-66"])
+    }
+
     @Test("a klantmanager enrols through the service; an auditor exports through the public endpoints only")
     func remote() async throws {
         let cli = try CLI()

@@ -62,6 +62,30 @@ import Testing
         }
     }
 
+    @Test("over HTTP age_band is derived from age when left out, and a contradicting one is a 400 naming both fields")
+    func derived() async throws {
+        let service = try await TestService()
+        _ = try await service.t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        let tokens = service.tokens
+        try await service.run { client in
+            let uri = "/v1/trials/utrecht-weten-wat-werkt/enrolments"
+            var covariates = Fixtures.utrechtClient(age: 22)
+            covariates["age_band"] = nil
+            let r = try await client.call(.post, uri, as: "km.utrecht", tokens: tokens, json: Self.body(1, covariates: covariates))
+            #expect(r.status.code == 201, "\(r.text)")
+            #expect(try LogEntry.decode(try r.decode(EnrolmentResult.self).receipt.entry).factors?["age_band"] == "18-26")
+
+            covariates["age_band"] = "40-54"
+            let x = try await client.call(.post, uri, as: "km.utrecht", tokens: tokens, json: Self.body(2, covariates: covariates))
+            #expect(x.status.code == 400, "\(x.text)")
+            #expect(x.problem?.type == "urn:proef:problem:invalid-input")
+            #expect(x.problem?.field == "covariates.age_band")
+            #expect(x.problem?.detail.contains("covariates.age = 22") == true, "\(x.text)")
+            let list = try await client.call(.get, uri, as: "pm", tokens: tokens)
+            #expect(try list.decode([Enrolment].self).map { $0.covariates["age_band"] } == ["18-26"])
+        }
+    }
+
     @Test("public audit endpoints need no token and serve entries, tree heads, proofs, protocols and the key")
     func publicAudit() async throws {
         let service = try await TestService()

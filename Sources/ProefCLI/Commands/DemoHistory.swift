@@ -52,7 +52,8 @@ struct DemoHistory {
             let age = 20 + Int(g.next() % 45)
             let partial = g.uniform() < 0.45
             let covariates = [
-                "age": String(age), "age_band": age < 27 ? "18-26" : age < 40 ? "27-39" : age < 55 ? "40-54" : "55-66",
+                // age_band is left to the protocol, which derives it from age.
+                "age": String(age),
                 "gender": g.pick(genders), "months_on_benefit": String(6 + Int(g.next() % 100)), "household_type": g.pick(households),
                 "has_partial_work": String(partial), "on_bijstand": "true", "fully_exempt": "false",
             ]

@@ -3,21 +3,50 @@ import Foundation
 /// Checks a client's baseline covariates against the protocol: names, types, levels, ranges and
 /// required values first (bad input, 400), then the eligibility rules (a screening outcome).
 public enum BaselineCheck {
-    /// The covariates as given, validated and in canonical text form; throws naming the field.
+    /// The covariates as given, validated and in canonical text form, with the derived ones
+    /// filled in; throws naming the field.
     public static func validate(_ values: [String: String], protocol p: TrialProtocol) throws -> [String: String] {
         var out: [String: String] = [:]
         for name in values.keys.sorted() where !p.covariates.contains(where: { $0.name == name }) {
             throw ProefError.invalid("covariates.\(name)", "'\(name)' is not a baseline covariate of this protocol (known: \(p.covariates.map(\.name).joined(separator: ", ")))")
         }
-        for c in p.covariates {
+        for c in p.covariates where c.derived == nil {
             let field = "covariates.\(c.name)"
-            guard let raw = values[c.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+            guard let raw = given(values, c) else {
                 if c.required { throw ProefError.invalid(field, "is required by the protocol") }
                 continue
             }
             out[c.name] = try canonical(raw, c, field)
         }
+        // After the typed ones, so that allocation, datasets and analysis see a derived value like any other.
+        for c in p.covariates {
+            guard let d = c.derived else { continue }
+            out[c.name] = try derive(c, d, given: given(values, c), from: out)
+        }
         return out
+    }
+
+    private static func given(_ values: [String: String], _ c: TrialProtocol.Covariate) -> String? {
+        guard let raw = values[c.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        return raw
+    }
+
+    /// The band of the source's value; a value the caller gave as well must be that band.
+    private static func derive(_ c: TrialProtocol.Covariate, _ d: TrialProtocol.Derivation, given raw: String?,
+                               from typed: [String: String]) throws -> String? {
+        let field = "covariates.\(c.name)", sourceField = "covariates.\(d.from)"
+        guard let source = typed[d.from], let value = Double(source) else {
+            if raw != nil { throw ProefError.invalid(field, "is derived from \(sourceField); give \(d.from) and leave \(c.name) out") }
+            if c.required { throw ProefError.invalid(sourceField, "is required by the protocol: \(c.name) is derived from it") }
+            return nil
+        }
+        guard let level = d.level(for: value) else {
+            throw ProefError.invalid(sourceField, "\(source) falls in none of the bands of \(c.name)")
+        }
+        if let raw, try canonical(raw, c, field) != level {
+            throw ProefError.invalid(field, "'\(raw)' contradicts \(sourceField) = \(source), which falls in band '\(level)'; leave \(c.name) out and Proef derives it")
+        }
+        return level
     }
 
     private static func canonical(_ raw: String, _ c: TrialProtocol.Covariate, _ field: String) throws -> String {

@@ -10,8 +10,8 @@ struct ProtocolChecker {
         self.reader = reader
     }
 
-    private mutating func report(_ path: String, _ message: String) {
-        let mark = reader.marks[path]
+    mutating func report(_ path: String, _ message: String) {
+        let mark = reader.marks[path] ?? reader.nearestMark(path)
         issues.append(ProtocolIssue(line: mark?.line, column: mark?.column, field: path, message: message))
     }
 
@@ -26,11 +26,14 @@ struct ProtocolChecker {
         checkEligibility()
         checkOutcomes()
         checkAnalysis()
+        checkLabels()
     }
 
     private mutating func checkHeader() {
-        if p.format != ProtocolParser.currentFormat {
-            report("format", "format \(p.format) is not supported; this release reads format \(ProtocolParser.currentFormat)")
+        if !ProtocolParser.supportedFormats.contains(p.format) {
+            report("format", "format \(p.format) is not supported; this release reads formats \(ProtocolParser.supportedFormats.map(String.init).joined(separator: " and "))")
+        } else if p.format < 2 && p.usesFormat2 {
+            report("format", "labels, consent texts and derived covariates are format 2; write 'format: 2'")
         }
         if !Identifier.isSlug(p.id) { report("id", "'\(p.id)' is not a valid id: use 1-64 lower-case letters, digits and '-'") }
         if p.municipalities.isEmpty { report("municipalities", "name at least one municipality") }
@@ -97,10 +100,11 @@ struct ProtocolChecker {
                 report("\(path).min", "a range is only for integer and number covariates, not \(c.type.rawValue)")
             }
             if let lo = c.min, let hi = c.max, lo > hi { report("\(path).max", "max (\(hi)) is below min (\(lo))") }
+            if let d = c.derived { checkDerivation(d, of: c, path: "\(path).derived") }
         }
     }
 
-    private func covariate(_ name: String) -> TrialProtocol.Covariate? { p.covariates.first { $0.name == name } }
+    func covariate(_ name: String) -> TrialProtocol.Covariate? { p.covariates.first { $0.name == name } }
 
     /// A stratum or minimisation factor must take a fixed, known set of values at enrolment.
     private mutating func checkFactor(_ name: String, path: String, role: String) {

@@ -3,7 +3,10 @@ import Yams
 /// Turns protocol text (YAML, or JSON, which is YAML too) into a validated `TrialProtocol`,
 /// or into the full list of problems found, each with its line and field.
 public enum ProtocolParser {
-    public static let currentFormat = 1
+    /// Format 2 adds labels per language, consent texts and derived covariates to format 1;
+    /// a format 1 protocol reads as before, to the same canonical text and hash.
+    public static let currentFormat = 2
+    public static let supportedFormats = [1, 2]
 
     public static func parse(_ text: String, file: String? = nil) -> Result<TrialProtocol, ProefError> {
         var reader = YAMLFieldReader()

@@ -5,6 +5,8 @@ public struct TrialProtocol: Sendable, Codable, Equatable {
     public var format: Int
     public var id: String
     public var title: String
+    /// The title in each language (format 2).
+    public var labels: Labels<TitleLabel>?
     public var programme: String?
     public var sponsor: String
     public var contact: String?
@@ -24,6 +26,8 @@ public struct TrialProtocol: Sendable, Codable, Equatable {
     public var analysis: AnalysisPlan
     /// Ids of other trials a client may not be enrolled in at the same time.
     public var conflictsWith: [String]
+    /// The consent text read to the client before enrolment, per language (format 2).
+    public var consent: Labels<String>?
 
     public struct Dates: Sendable, Codable, Equatable {
         public var registered: CalendarDate
@@ -40,9 +44,12 @@ public struct TrialProtocol: Sendable, Codable, Equatable {
         public var weight: Int
         /// The comparison arm for effect estimates; exactly one arm is the control.
         public var control: Bool
+        /// The name and what the client will get, per language (format 2).
+        public var labels: Labels<ArmLabel>?
 
-        public init(id: String, name: String, description: String?, weight: Int, control: Bool) {
+        public init(id: String, name: String, description: String?, weight: Int, control: Bool, labels: Labels<ArmLabel>? = nil) {
             self.id = id; self.name = name; self.description = description; self.weight = weight; self.control = control
+            self.labels = labels
         }
     }
 
@@ -107,6 +114,9 @@ extension TrialProtocol {
         public var max: Double?
         public var unit: String?
         public var required: Bool
+        /// How Proef computes this covariate from another one, so it is never typed (format 2).
+        public var derived: Derivation?
+        public var labels: Labels<CovariateLabel>?
     }
 
     /// A condition a client must meet before randomisation. Every bound that is given must hold.
@@ -118,6 +128,7 @@ extension TrialProtocol {
         public var max: Double?
         /// Allowed levels (categorical) or values (`true`/`false` for boolean).
         public var oneOf: [String]
+        public var labels: Labels<RuleLabel>?
     }
 
     public enum OutcomeType: String, Sendable, Codable, CaseIterable {
@@ -146,6 +157,7 @@ extension TrialProtocol {
         public var waves: [Int]
         /// Days before and after a wave's target date within which a measurement counts for that wave.
         public var window: Window
+        public var labels: Labels<OutcomeLabel>?
     }
 
     public struct Window: Sendable, Codable, Equatable {

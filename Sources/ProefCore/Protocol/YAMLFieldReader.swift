@@ -21,7 +21,7 @@ struct YAMLFieldReader {
     }
 
     /// The mark of the closest enclosing field that was read, for problems about absent fields.
-    private func nearestMark(_ path: String) -> Mark? {
+    func nearestMark(_ path: String) -> Mark? {
         var p = path
         while let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) {
             p = String(p[..<cut])
@@ -148,6 +148,28 @@ struct YAMLFieldReader {
             marks[path] = item.mark
             return (path, item)
         }
+    }
+
+    /// A mapping whose keys are data, not field names (language codes, level names): every key is
+    /// kept with its line, and the checker decides which keys are allowed. Nil when absent.
+    mutating func keyedMapping<T>(_ f: Fields, _ key: String, _ read: (Node, String, inout YAMLFieldReader) -> T?) -> [String: T]? {
+        guard let node = present(f, key) else { return nil }
+        let path = f.child(key)
+        guard case let .mapping(mapping) = node else {
+            report(path, "expected a mapping (key: value lines), found \(Self.kind(node))", at: node)
+            return nil
+        }
+        var out: [String: T] = [:]
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.scalar?.string else {
+                report(path, "keys must be plain words", at: keyNode)
+                continue
+            }
+            let childPath = "\(path).\(name)"
+            marks[childPath] = value.mark ?? keyNode.mark
+            if let item = read(value, childPath, &self) { out[name] = item }
+        }
+        return out
     }
 
     mutating func strings(_ f: Fields, _ key: String, required: Bool = false) -> [String] {

@@ -75,7 +75,10 @@ struct EnrolmentPages: Sendable {
             "fields": fields.asked.map { fields.field($0, value: values[$0.name], error: error(CovariateFields.id($0))) },
             "cancelHref": "/trials",
         ]
-        var consentBox: [String: Any] = ["paragraphs": t.list("enrol.consentFallback").map { ["text": $0] }, "checked": consent]
+        let derived = fields.derived()
+        if !derived.isEmpty { data["derived"] = ["items": derived] }
+        let consentText = w.consent(proto) ?? t.list("enrol.consentFallback")
+        var consentBox: [String: Any] = ["paragraphs": consentText.map { ["text": $0] }, "checked": consent]
         if let e = error("consent") { consentBox["error"] = e }
         data["consent"] = consentBox
         if let e = error("bsn") { data["bsn"] = ["error": e] }

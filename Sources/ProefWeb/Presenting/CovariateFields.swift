@@ -11,13 +11,22 @@ struct CovariateFields: Sendable {
     var t: Catalogue { wording.t }
 
     /// The covariates a caseworker types (derived ones are computed by Proef).
-    var asked: [TrialProtocol.Covariate] { protocol_.covariates }
+    var asked: [TrialProtocol.Covariate] { protocol_.covariates.filter { $0.derived == nil } }
+
+    /// The covariates Proef computes, each with the one it comes from, for the form's hint.
+    func derived() -> [[String: String]] {
+        protocol_.covariates.compactMap { c in
+            guard let d = c.derived else { return nil }
+            let source = protocol_.covariates.first { $0.name == d.from }.map(label) ?? d.from
+            return ["label": label(c), "explanation": t.format("enrol.derivedFrom", ["source": source])]
+        }
+    }
 
     static func id(_ c: TrialProtocol.Covariate) -> String { "cov-\(c.name)" }
 
-    func label(_ c: TrialProtocol.Covariate) -> String { c.label ?? c.name }
+    func label(_ c: TrialProtocol.Covariate) -> String { wording.covariate(c) }
 
-    func levelLabel(_ c: TrialProtocol.Covariate, _ level: String) -> String { level }
+    func levelLabel(_ c: TrialProtocol.Covariate, _ level: String) -> String { wording.level(c, level) }
 
     /// One field object for `field.mustache`.
     func field(_ c: TrialProtocol.Covariate, value: String?, error: String?) -> [String: Any] {
@@ -31,7 +40,7 @@ struct CovariateFields: Sendable {
             f["isNumber"] = true
             f["inputMode"] = c.type == .integer ? "numeric" : "decimal"
             f["width"] = "6"
-            if let unit = c.unit { f["unit"] = unit }
+            if let unit = wording.covariateUnit(c) { f["unit"] = unit }
             if let hint = rangeHint(c) { f["hint"] = hint }
         case .date:
             f["isDate"] = true
@@ -54,7 +63,7 @@ struct CovariateFields: Sendable {
     }
 
     private func rangeHint(_ c: TrialProtocol.Covariate) -> String? {
-        let unit = c.unit ?? ""
+        let unit = wording.covariateUnit(c) ?? ""
         func n(_ x: Double) -> String { wording.language.number(x) }
         let text: String? = switch (c.min, c.max) {
         case let (lo?, hi?): t.format("describe.range", ["min": n(lo), "max": n(hi), "unit": unit])
@@ -98,9 +107,11 @@ struct CovariateFields: Sendable {
                                       "max": c.max.map { wording.language.number($0) } ?? "…"])
     }
 
-    /// An eligibility rule in words: "Leeftijd: van 18 tot en met 66."
+    /// An eligibility rule in words: its description in the visit's language when the protocol
+    /// gives one, else made from the rule ("Leeftijd: van 18 tot en met 66.").
     func rule(_ r: TrialProtocol.EligibilityRule) -> String {
-        guard let c = protocol_.covariates.first(where: { $0.name == r.covariate }) else { return r.description ?? r.id }
+        if let described = wording.text(r.labels, { $0.description }) { return described }
+        guard let c = protocol_.covariates.first(where: { $0.name == r.covariate }) else { return wording.ruleDescription(r) ?? r.id }
         let label = label(c)
         func n(_ x: Double) -> String { wording.language.number(x) }
         if !r.oneOf.isEmpty {
@@ -112,7 +123,7 @@ struct CovariateFields: Sendable {
         case let (lo?, hi?): t.format("describe.ruleMinMax", ["label": label, "min": n(lo), "max": n(hi)])
         case let (lo?, nil): t.format("describe.ruleMin", ["label": label, "min": n(lo)])
         case let (nil, hi?): t.format("describe.ruleMax", ["label": label, "max": n(hi)])
-        case (nil, nil): r.description ?? r.id
+        case (nil, nil): wording.ruleDescription(r) ?? r.id
         }
     }
 }

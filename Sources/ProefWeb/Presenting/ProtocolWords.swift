@@ -50,10 +50,14 @@ struct ProtocolWords: Sendable {
 
     private func values(_ c: TrialProtocol.Covariate, _ fields: CovariateFields) -> String {
         switch c.type {
-        case .categorical: return list(c.levels.map { fields.levelLabel(c, $0) })
+        case .categorical:
+            let levels = list(c.levels.map { fields.levelLabel(c, $0) })
+            guard let d = c.derived else { return levels }
+            let source = protocol_.covariates.first { $0.name == d.from }.map(fields.label) ?? d.from
+            return levels + ". " + t.format("enrol.derivedFrom", ["source": source])
         case .boolean: return list([t.text("common.yes"), t.text("common.no")])
         case .integer, .number:
-            let unit = c.unit ?? ""
+            let unit = wording.covariateUnit(c) ?? ""
             switch (c.min, c.max) {
             case let (lo?, hi?): return t.format("describe.range", ["min": l.number(lo), "max": l.number(hi), "unit": unit])
             case let (lo?, nil): return t.format("describe.rangeMin", ["min": l.number(lo), "unit": unit])
@@ -69,7 +73,7 @@ struct ProtocolWords: Sendable {
         let sizes = list(d.blockSizes.map(String.init))
         let covariates = protocol_.covariates
         func name(_ s: String) -> String {
-            s == "municipality" ? t.text("describe.clusterMunicipality") : covariates.first { $0.name == s }.map { $0.label ?? $0.name } ?? s
+            s == "municipality" ? t.text("describe.clusterMunicipality") : covariates.first { $0.name == s }.map(wording.covariate) ?? s
         }
         switch d.type {
         case .simple: return t.text("describe.designSimple")
