@@ -162,7 +162,7 @@ struct TrialOfficePages: Sendable {
         }
         if let control = proto.controlArm {
             for b in c.balance where abs(b.standardisedMeanDifference) > 0.1 {
-                let label = proto.covariates.first { $0.name == b.covariate }.map { $0.label ?? $0.name } ?? b.covariate
+                let label = proto.covariates.first { $0.name == b.covariate }.map(w.covariate) ?? b.covariate
                 out.append(["title": t.text("dashboard.balanceTitle"), "text": t.format("dashboard.balanceText", [
                     "covariate": label, "arm": w.arm(b.arm, in: proto), "control": w.arm(control), "smd": l.fixed(b.standardisedMeanDifference, digits: 2)])])
             }
