@@ -142,7 +142,8 @@ let webRouteSamples: [WebRouteSample] = [
         let form = sample.form?.mapValues { $0.replacingOccurrences(of: "{today}", with: today) }
         var allowedOnce = false
         for p in Fixtures.everyone {
-            let trial = try await sample.trial.map { try await service.registry.trial(as: .localOperator, id: $0) }
+            var trial: Trial?
+            if let id = sample.trial { trial = try await service.registry.trial(as: .localOperator, id: id) }
             let refusal = Policy.refusal(p, action, Scope(trial: trial, municipality: sample.municipality(p), user: sample.user(p)))
             let logged = try await service.registry.accessLog(as: .localOperator, limit: 10_000).count
             let before = try await service.state()
@@ -183,12 +184,13 @@ let webRouteSamples: [WebRouteSample] = [
         let sample = try #require(webRouteSamples.first { $0.route == route })
         let uri = sample.uri.replacingOccurrences(of: "{pm-token}", with: try await service.t.spareToken())
         // Someone whom Policy lets do it, so that only the token is missing.
-        let trial = try await sample.trial.map { try await service.registry.trial(as: .localOperator, id: $0) }
+        var trial: Trial?
+        if let id = sample.trial { trial = try await service.registry.trial(as: .localOperator, id: id) }
         guard case let .policy(action) = route.access,
               let p = Fixtures.everyone.first(where: { Policy.allows($0, action, Scope(trial: trial, municipality: sample.municipality($0), user: sample.user($0))) })
         else { Issue.record("nobody may use \(route)"); return }
         let before = try await service.state()
-        let (missing, wrong) = try await service.run { client in
+        let (missing, wrong): (TestResponse, TestResponse) = try await service.run { client in
             (try await client.post(uri, as: p.userID, sample.form ?? [:], csrf: false),
              try await client.post(uri, as: p.userID, (sample.form ?? [:]).merging(["csrf": String(repeating: "0", count: 64)]) { $1 }, csrf: false))
         }

@@ -41,7 +41,7 @@ extension Registry {
             let size = try r.logSize(trialID: trial.id)
             // The lock follows the registration and any amendments before it: within the first entries.
             let early = try r.logEntries(trialID: trial.id, from: 0, to: min(size, 100)).compactMap { try? LogEntry.decode($0.entry) }
-            let last = size > 0 ? try r.logEntries(trialID: trial.id, from: size - 1, to: size).first.flatMap { try? LogEntry.decode($0.entry) } : nil
+            let last = try r.logEntries(trialID: trial.id, from: max(0, size - 1), to: size).first.flatMap { try? LogEntry.decode($0.entry) }
             return PublicTrial(trial: trial, versions: try r.versions(trialID: trial.id).sorted { $0.number < $1.number }, logSize: size,
                                checkpoint: try r.checkpoint(trialID: trial.id, size: nil),
                                seedCommitment: early.first { $0.kind == .locked }?.seedCommitment,

@@ -9,7 +9,7 @@ enum BundleArchive {
         let archive = try Archive(accessMode: .create)
         let folder = bundle.trialID
         for name in [folder] + AuditBundle.folders.map({ "\(folder)/\($0)" }) {
-            try archive.addEntry(with: name + "/", type: .directory, uncompressedSize: 0, modificationDate: modified, provider: { _, _ in Data() })
+            try archive.addEntry(with: name + "/", type: .directory, uncompressedSize: Int64(0), modificationDate: modified, provider: { _, _ in Data() })
         }
         for file in try bundle.files() {
             let bytes = Data(file.bytes)

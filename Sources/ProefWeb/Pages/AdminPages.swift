@@ -114,8 +114,8 @@ struct AdminPages: Sendable {
                 return f
             }
             var role = field("role"), municipality = field("municipality")
-            role["options"] = Role.allCases.map { ["value": $0.rawValue, "label": t.text("role.\(WebRenderer.roleKey($0))"), "checked": $0 == input.role] }
-            municipality["options"] = municipalities.map { ["value": $0.code, "label": "\($0.name) (\($0.code))", "checked": $0.code == input.municipality] }
+            role["options"] = Role.allCases.map { r -> [String: Any] in ["value": r.rawValue, "label": t.text("role.\(WebRenderer.roleKey(r))"), "checked": r == input.role] }
+            municipality["options"] = municipalities.map { m -> [String: Any] in ["value": m.code, "label": "\(m.name) (\(m.code))", "checked": m.code == input.municipality] }
             data["form"] = ["action": "/admin/users", "name": field("name", value: input.name), "username": field("username", value: input.username),
                             "role": role, "municipality": municipality, "password": field("password")]
         }

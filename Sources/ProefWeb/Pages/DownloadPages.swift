@@ -68,7 +68,8 @@ struct DownloadPages: Sendable {
         let w = Wording(visit, municipalities: try await registry.municipalities(as: p))
         let waves = DatasetSchema(source.version, shape: .long).waves.count
         var downloads: [String: Any] = [:]
-        for (key, file) in [("csvLong", File.csvLong), ("csvWide", .csvWide), ("dta", .dta), ("sav", .sav), ("codebook", .codebook)] {
+        let files: [(String, File)] = [("csvLong", .csvLong), ("csvWide", .csvWide), ("dta", .dta), ("sav", .sav), ("codebook", .codebook)]
+        for (key, file) in files {
             downloads[key] = "/trials/\(id)/downloads/\(file.rawValue)"
         }
         var data: [String: Any] = [

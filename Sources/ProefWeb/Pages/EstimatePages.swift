@@ -52,7 +52,7 @@ struct EstimatePages: Sendable {
             "trial": ["title": w.title(proto)],
             "method": method(report, proto, t, l),
             "filter": filterFields(id, proto, outcome: chosenOutcome, wave: wave, w, t),
-            "controlText": t.format("estimates.noteControl", ["arm": proto.controlArm.map(w.arm) ?? ""]),
+            "controlText": t.format("estimates.noteControl", ["arm": proto.controlArm.map { w.arm($0) } ?? ""]),
             "outcomes": proto.outcomes.compactMap { o -> [String: Any]? in
                 let rows = report.rows.filter { $0.outcome == o.id }.sorted { ($0.wave, $0.arm) < ($1.wave, $1.arm) }
                 guard !rows.isEmpty else { return nil }
@@ -110,7 +110,7 @@ struct EstimatePages: Sendable {
         return [
             "estimandText": t.text(a.estimand == .itt ? "describe.estimandItt" : "describe.estimandCace"),
             "estimatorText": estimators.isEmpty ? t.text("common.none") : estimators.joined(separator: "; "),
-            "multiplicityText": t.text("describe.multiplicity" + report.multiplicity.rawValue.prefix(1).uppercased() + report.multiplicity.rawValue.dropFirst()),
+            "multiplicityText": t.text("describe.multiplicity\(report.multiplicity.rawValue.prefix(1).uppercased())\(report.multiplicity.rawValue.dropFirst())"),
             "alphaText": t.format("describe.alpha", ["alpha": l.number(report.alpha)]),
             "computedText": t.format("estimates.computedText", ["date": l.dateTime(registry.clock()), "version": String(report.protocolVersion)]),
         ]
@@ -122,7 +122,7 @@ struct EstimatePages: Sendable {
             "action": "/trials/\(id)/estimates",
             "outcomeField": ["id": "outcome", "name": "outcome", "label": t.text("estimates.outcome"), "isSelect": true, "optional": true, "noMarker": true,
                              "emptyLabel": t.text("estimates.outcomeAll"),
-                             "options": proto.outcomes.map { ["id": "outcome-\($0.id)", "value": $0.id, "label": wording.outcome($0), "checked": $0.id == outcome] }],
+                             "options": proto.outcomes.map { o -> [String: Any] in ["id": "outcome-\(o.id)", "value": o.id, "label": wording.outcome(o), "checked": o.id == outcome] }],
             "waveField": ["id": "wave", "name": "wave", "label": t.text("estimates.waveFilter"), "isSelect": true, "optional": true, "noMarker": true,
                           "emptyLabel": t.text("estimates.waveAll"),
                           "options": w.map { m -> [String: Any] in

@@ -46,7 +46,7 @@ struct PublicPages: Sendable {
 
     /// This service's address as the browser reached it, for commands to copy.
     private func origin(_ request: Request) -> String {
-        let host = request.head.authority ?? request.headers[.host] ?? "127.0.0.1:8080"
+        let host = request.head.authority ?? "127.0.0.1:8080"
         return (configuration.secureCookies ? "https://" : "http://") + host
     }
 
