@@ -365,6 +365,29 @@ def statistician(base, password, shots, downloads):
         b.quit()
 
 
+def administrator(base, password, shots):
+    """The administrator's pages, a token shown once, and the public register signed out."""
+    j = "administrator"
+    b = Browser(base, shots, name="admin-")
+    try:
+        b.sign_in("admin", password)
+        for path in ("/admin/users", "/admin/municipalities", "/admin/access-log", "/tokens"):
+            b.get(path)
+            check(b.driver.find_element(By.TAG_NAME, "h1").text != "", j, f"{path} has a heading")
+        b.fill("description", "browser test")
+        b.submit()
+        token = b.text("#new-token")
+        check(token.startswith("proef_"), j, f"a new token is shown once ({token[:10]}…)")
+        b.get("/tokens")
+        check(token not in b.driver.page_source, j, "the token is not shown again")
+        b.driver.delete_all_cookies()
+        for path in ("/public", "/public/trials/utrecht-weten-wat-werkt", "/public/accessibility", "/public/privacy"):
+            b.get(path)
+            check("/sign-in" not in b.driver.current_url, j, f"{path} needs no sign-in")
+    finally:
+        b.quit()
+
+
 def languages(base, password, shots):
     """Every page seen, in English with no Dutch left, and in Dutch with no English left."""
     j = "language"
@@ -432,6 +455,10 @@ def main():
                 journey(base, password, shots)
             except Exception as e:  # a journey that breaks off is a failure, the others still run
                 fail(journey.__name__, f"broke off: {type(e).__name__}: {e}")
+        try:
+            administrator(base, password, shots)
+        except Exception as e:
+            fail("administrator", f"broke off: {type(e).__name__}: {e}")
         try:
             statistician(base, password, shots, downloads)
         except Exception as e:

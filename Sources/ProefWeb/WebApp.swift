@@ -52,6 +52,11 @@ struct WebPages: Sendable {
         all += FollowUpPages(registry: registry, renderer: renderer).handlers()
         all += TrialOfficePages(registry: registry, renderer: renderer).handlers()
         all += ProtocolPages(registry: registry, renderer: renderer).handlers()
+        all += EstimatePages(registry: registry, renderer: renderer).handlers()
+        all += DownloadPages(registry: registry, renderer: renderer).handlers()
+        all += AdminPages(registry: registry, renderer: renderer).handlers()
+        all += TokenPages(registry: registry, renderer: renderer).handlers()
+        all += PublicPages(registry: registry, renderer: renderer, configuration: configuration).handlers()
         return all
     }
 }

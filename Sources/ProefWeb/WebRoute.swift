@@ -64,6 +64,7 @@ extension WebRoute {
     public static let grantForm = WebRoute("GET", "/trials/{id}/grant", .policy(.manageTrial))
     public static let grant = WebRoute("POST", "/trials/{id}/grant", .policy(.manageTrial))
     public static let estimates = WebRoute("GET", "/trials/{id}/estimates", .policy(.readEstimates))
+    public static let estimatesCSV = WebRoute("GET", "/trials/{id}/estimates.csv", .policy(.readEstimates))
     public static let downloads = WebRoute("GET", "/trials/{id}/downloads", .policy(.exportDataset))
     public static let download = WebRoute("GET", "/trials/{id}/downloads/{file}", .policy(.exportDataset))
 
@@ -82,4 +83,16 @@ extension WebRoute {
     public static let publicIndex = WebRoute("GET", "/public", .anyone)
     public static let publicTrial = WebRoute("GET", "/public/trials/{id}", .anyone)
     public static let publicBundle = WebRoute("GET", "/public/trials/{id}/bundle.zip", .anyone)
+    public static let accessibility = WebRoute("GET", "/public/accessibility", .anyone)
+    public static let privacy = WebRoute("GET", "/public/privacy", .anyone)
+
+    /// Every page, so that a test can drive each through `Policy` for every role.
+    public static let all: [WebRoute] = [
+        home, staticFile, signInForm, signIn, signOut,
+        trials, enrolForm, enrol, client, receipt, receiptJSON, clients, invalidateForm, invalidate, receivedForm, received, due, outcomeForm, recordOutcome,
+        registerForm, register, dashboard, protocol_, protocolYAML, lockForm, lock, openForm, open, closeForm, close, amendForm, amend, grantForm, grant,
+        estimates, estimatesCSV, downloads, download,
+        users, addUser, passwordForm, setPassword, municipalities, addMunicipality, accessLog, tokens, createToken, revokeForm, revoke,
+        publicIndex, publicTrial, publicBundle, accessibility, privacy,
+    ]
 }

@@ -45,6 +45,8 @@ def flatten(tree, prefix=""):
         path = f"{prefix}{key}"
         if isinstance(value, dict):
             out.update(flatten(value, path + "."))
+        elif isinstance(value, list):  # a list of texts (Catalogue.list): checked like one text
+            out[path] = "\n".join(value)
         else:
             out[path] = value
     return out

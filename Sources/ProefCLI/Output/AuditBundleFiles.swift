@@ -1,43 +1,14 @@
 import Foundation
 import ProefCore
 
-/// An audit bundle as a folder anyone can read and check:
-///
-///     trial.json            trial id, log origin, verifier key, and which allocation spec to replay
-///     log.vkey              the verifier key of the signed tree heads
-///     protocols/vN.json     each protocol version's canonical text, as hashed in the log
-///     entries.jsonl         every log entry, one canonical JSON text a line, in log order
-///     checkpoints/N.txt     signed tree heads (C2SP tlog-checkpoint notes) at size N
-///     seed.txt              the allocation seed, once the trial is closed
+/// An audit bundle as a folder anyone can read and check, in the layout `AuditBundle.files()`
+/// defines.
 enum AuditBundleFiles {
-    struct Manifest: Codable {
-        var trialId: String
-        var origin: String
-        var logKey: String
-        var allocationSpec: String
-        var entries: Int
-    }
-
     static func write(_ b: AuditBundle, to dir: URL) throws {
+        let files = try b.files()
         let fm = FileManager.default
-        try fm.createDirectory(at: dir.appendingPathComponent("protocols"), withIntermediateDirectories: true)
-        try fm.createDirectory(at: dir.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
-        let manifest = Manifest(trialId: b.trialID, origin: b.origin, logKey: b.logKey, allocationSpec: "docs/allocation-spec.md, version 1",
-                                entries: b.entries.count)
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(manifest).write(to: dir.appendingPathComponent("trial.json"))
-        try (b.logKey + "\n").write(to: dir.appendingPathComponent("log.vkey"), atomically: true, encoding: .utf8)
-        for (n, text) in b.protocols { try text.write(to: dir.appendingPathComponent("protocols/v\(n).json"), atomically: true, encoding: .utf8) }
-        try Data(b.entries.map { $0 + "\n" }.joined().utf8).write(to: dir.appendingPathComponent("entries.jsonl"))
-        for note in b.checkpoints {
-            // The notes may come from a remote service; one that is not a note must not crash the export.
-            let lines = note.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
-            guard lines.count == 3, let size = Int(lines[1]), size >= 0 else { throw ProefError.verification("a checkpoint of the log is not a signed note: '\(note.prefix(80))'") }
-            try note.write(to: dir.appendingPathComponent("checkpoints/\(size).txt"), atomically: true, encoding: .utf8)
-        }
-        if let seed = b.revealedSeed { try (seed + "\n").write(to: dir.appendingPathComponent("seed.txt"), atomically: true, encoding: .utf8) }
+        for folder in AuditBundle.folders { try fm.createDirectory(at: dir.appendingPathComponent(folder), withIntermediateDirectories: true) }
+        for file in files { try Data(file.bytes).write(to: dir.appendingPathComponent(file.path)) }
     }
 
     /// What `verify` found, and which key it checked the signatures with.
@@ -45,8 +16,6 @@ enum AuditBundleFiles {
         var lines: [String]
         var key: LogVerifierKey
     }
-
-    static let allocationSpec = "docs/allocation-spec.md, version 1"
 
     /// Streams the folder through a `LogVerifier`; returns what was checked. Every file the format
     /// defines is read strictly (docs/allocation-spec.md §10.3–10.4); with a `trustedKey`, the
@@ -106,21 +75,21 @@ private struct BundleFolder {
     }
 
     /// `trial.json`: exactly the five members, each of its type.
-    func manifest() throws -> AuditBundleFiles.Manifest {
+    func manifest() throws -> AuditBundle.Manifest {
         let data = Data(try text("trial.json").utf8)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw fail("trial.json is not a JSON object") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let manifest: AuditBundleFiles.Manifest
-        do { manifest = try decoder.decode(AuditBundleFiles.Manifest.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
+        let manifest: AuditBundle.Manifest
+        do { manifest = try decoder.decode(AuditBundle.Manifest.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
             throw fail("trial.json lacks \(Self.snakeCase(key.stringValue))")
         } catch let DecodingError.valueNotFound(_, context), let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
             throw fail("trial.json: \(context.codingPath.last.map { Self.snakeCase($0.stringValue) } ?? "the file") has the wrong type or value")
         }
         let expected: Set = ["trial_id", "origin", "log_key", "allocation_spec", "entries"]
         if let extra = Set(object.keys).subtracting(expected).sorted().first { throw fail("trial.json has the member '\(extra)', which the format does not define") }
-        guard manifest.allocationSpec == AuditBundleFiles.allocationSpec else {
-            throw fail("trial.json: allocation_spec is '\(manifest.allocationSpec)'; this verifier replays '\(AuditBundleFiles.allocationSpec)' only")
+        guard manifest.allocationSpec == AuditBundle.allocationSpec else {
+            throw fail("trial.json: allocation_spec is '\(manifest.allocationSpec)'; this verifier replays '\(AuditBundle.allocationSpec)' only")
         }
         return manifest
     }

@@ -125,6 +125,16 @@ public struct Registry: Sendable {
         return try await store.tokens(userID: owner)
     }
 
+    /// One token, for whom `Policy` lets manage its owner's tokens (a confirmation page shows it).
+    public func token(as p: Principal, id: String) async throws -> AccessToken {
+        guard let token = try await store.token(id: id) else {
+            try await authorize(p, .manageTokens, Scope(user: nil), target: id)
+            throw ProefError.notFound("token", id)
+        }
+        try await authorize(p, .manageTokens, Scope(user: token.userID), target: id)
+        return token
+    }
+
     public func revokeToken(as p: Principal, id: String) async throws -> AccessToken {
         guard let owner = try await store.token(id: id)?.userID else {
             try await authorize(p, .manageTokens, Scope(user: nil), target: id)

@@ -35,7 +35,7 @@ public enum Language: String, Sendable, CaseIterable {
         f.numberStyle = .decimal
         f.minimumFractionDigits = 0
         f.maximumFractionDigits = digits
-        return (f.string(from: NSNumber(value: x)) ?? "\(x)").replacingOccurrences(of: "-", with: "\u{2212}")
+        return (f.string(from: NSNumber(value: Self.rounded(x, digits))) ?? "\(x)").replacingOccurrences(of: "-", with: "\u{2212}")
     }
 
     /// Exactly `digits` decimals, for tables of estimates.
@@ -45,7 +45,16 @@ public enum Language: String, Sendable, CaseIterable {
         f.numberStyle = .decimal
         f.minimumFractionDigits = digits
         f.maximumFractionDigits = digits
-        return (f.string(from: NSNumber(value: x)) ?? "\(x)").replacingOccurrences(of: "-", with: "\u{2212}")
+        return (f.string(from: NSNumber(value: Self.rounded(x, digits))) ?? "\(x)").replacingOccurrences(of: "-", with: "\u{2212}")
+    }
+
+    /// `x` rounded half away from zero to `digits` decimals, and never −0. Foundation on Linux
+    /// writes up to three decimals whatever `maximumFractionDigits` says, so the rounding is done here.
+    static func rounded(_ x: Double, _ digits: Int) -> Double {
+        guard x.isFinite else { return x }
+        let scale = pow(10, Double(digits))
+        let r = (x * scale).rounded() / scale
+        return r == 0 ? 0 : r
     }
 
     func integer(_ n: Int) -> String { number(Double(n), digits: 0) }
