@@ -152,15 +152,7 @@ let webRouteSamples: [WebRouteSample] = [
                 return try await client.get(uri, as: p.userID)
             }
             if let refusal {
-                if sample.route == .enrol {
-                    // EnrolmentPages (another change's file) shows the refusal at the BSN field with 422 to
-                    // those who may read the trial; reported to the lead, to be answered with 403.
-                    withKnownIssue("the enrolment form answers a policy refusal with 422", isIntermittent: true) {
-                        #expect(response.status == .forbidden, "\(sample.route) as \(p.userID): \(response.status), expected 403 (\(refusal))")
-                    }
-                } else {
-                    #expect(response.status == .forbidden, "\(sample.route) as \(p.userID): \(response.status), expected 403 (\(refusal))")
-                }
+                #expect(response.status == .forbidden, "\(sample.route) as \(p.userID): \(response.status), expected 403 (\(refusal))")
                 #expect(try await service.registry.accessLog(as: .localOperator, limit: 10_000).count == logged + 1,
                         "\(sample.route) as \(p.userID): the refusal is not in the access log")
                 #expect(try await service.state() == before, "\(sample.route) as \(p.userID): a refused request changed something")

@@ -118,7 +118,7 @@ struct EnrolmentPages: Sendable {
                 let result = try await registry.enrol(as: p, trialID: trial.id, EnrolmentRequest(bsn: bsn, municipality: nil, covariates: covariates, consent: consent))
                 if let session = visit.session, result.alreadyEnrolled { try await registry.setFlash(session, "alreadyEnrolled") }
                 throw WebRedirect(location: "/trials/\(trial.id)/clients/\(result.enrolment)")
-            } catch let e as ProefError {
+            } catch let e as ProefError where e.kind != .forbidden && e.kind != .unauthorized {
                 // The title of a conflicting trial, when the klantmanager may read it.
                 var titles: [String: String] = [:]
                 if let id = e.value, let other = try? await registry.trial(as: p, id: id) { titles[id] = other.title }

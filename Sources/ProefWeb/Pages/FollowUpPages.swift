@@ -9,6 +9,7 @@ struct FollowUpPages: Sendable {
     let registry: Registry
     let renderer: WebRenderer
     static let upcomingDays = 14
+    static let pageSize = 50
 
     func handlers() -> [(WebRoute, PageHandler)] {
         [
@@ -56,33 +57,60 @@ struct FollowUpPages: Sendable {
         let t = visit.t, l = visit.language
         let detail = try await registry.trialDetail(as: p, id: id)
         let w = Wording(visit, municipalities: try await registry.municipalities(as: p))
-        let items = try await registry.due(as: p, trialID: id, withinDays: Self.upcomingDays)
+        let due = try await registry.due(as: p, trialID: id, withinDays: Self.upcomingDays)
         let arms = Dictionary(uniqueKeysWithValues: try await registry.enrolments(as: p, trialID: id).map { ($0.number, $0.arm) })
         let today = CalendarDate(registry.clock())
-        func rows(_ status: DueItem.Status) -> [[String: Any]] {
-            items.filter { $0.status == status }.sorted { ($0.windowStart, $0.enrolment) < ($1.windowStart, $1.enrolment) }.map { d in
-                var row: [String: Any] = [
-                    "number": l.integer(d.enrolment), "armName": arms[d.enrolment].map { w.arm($0, in: detail.protocol) } ?? "",
-                    "outcomeLabel": w.outcome(d.outcome, in: detail.protocol), "waveLabel": t.format("due.wave", ["months": String(d.wave)]),
-                    "windowText": t.format("due.window", ["from": w.date(d.windowStart), "to": w.date(d.windowEnd)]),
-                    "recordHref": "/trials/\(id)/clients/\(d.enrolment)/outcomes/\(d.outcome)/\(d.wave)",
-                ]
-                if status == .overdue {
-                    let days = today.daysSinceEpoch - d.windowEnd.daysSinceEpoch
-                    row["late"] = ["daysText": t.plural("due.daysLate", count: days, formattedCount: l.integer(days), ["days": l.integer(days)])]
-                }
-                return row
+        func items(_ status: DueItem.Status) -> [DueItem] {
+            let chosen = due.filter { $0.status == status }
+            // Open ones closing soonest first; overdue ones most recently closed first: those can still be chased.
+            return status == .overdue
+                ? chosen.sorted { ($1.windowEnd, $0.enrolment) < ($0.windowEnd, $1.enrolment) }
+                : chosen.sorted { ($0.windowEnd, $0.enrolment) < ($1.windowEnd, $1.enrolment) }
+        }
+        func row(_ d: DueItem) -> [String: Any] {
+            var row: [String: Any] = [
+                "number": l.integer(d.enrolment), "armName": arms[d.enrolment].map { w.arm($0, in: detail.protocol) } ?? "",
+                "outcomeLabel": w.outcome(d.outcome, in: detail.protocol), "waveLabel": t.format("due.wave", ["months": String(d.wave)]),
+                "windowText": t.format("due.window", ["from": w.date(d.windowStart), "to": w.date(d.windowEnd)]),
+                "recordHref": "/trials/\(id)/clients/\(d.enrolment)/outcomes/\(d.outcome)/\(d.wave)",
+            ]
+            if d.status == .overdue {
+                let days = today.daysSinceEpoch - d.windowEnd.daysSinceEpoch
+                row["late"] = ["daysText": t.plural("due.daysLate", count: days, formattedCount: l.integer(days), ["days": l.integer(days)])]
             }
+            return row
         }
         var data: [String: Any] = [
             "trial": ["title": w.title(detail.protocol)],
             "scopeText": t.format("due.scope", ["municipality": p.municipality.map(w.municipality) ?? w.municipalities(detail.trial.municipalities)]),
         ]
-        let overdue = rows(.overdue), open = rows(.open), upcoming = rows(.upcoming)
-        if !overdue.isEmpty { data["overdue"] = ["id": "overdue", "items": overdue] }
-        if !open.isEmpty { data["dueNow"] = ["id": "due-now", "items": open] }
-        if !upcoming.isEmpty {
-            data["upcoming"] = ["id": "upcoming", "items": upcoming, "introText": t.format("due.upcomingIntro", ["days": l.integer(Self.upcomingDays)])]
+        /// One table of at most `pageSize` rows (only those are worded), with its own page in the query (`?overdue=2`).
+        func section(_ key: String, _ anchor: String, _ all: [DueItem]) -> [String: Any]? {
+            guard !all.isEmpty else { return nil }
+            let pages = (all.count + Self.pageSize - 1) / Self.pageSize
+            let page = min(max(1, Int(visit.query[key] ?? "") ?? 1), pages)
+            let shown = all[((page - 1) * Self.pageSize)..<min(all.count, page * Self.pageSize)].map(row)
+            var out: [String: Any] = ["id": anchor, "items": shown]
+            if pages > 1 {
+                let from = (page - 1) * Self.pageSize + 1
+                var pagination: [String: Any] = ["summaryText": t.format("pagination.summary", [
+                    "from": l.integer(from), "to": l.integer(from + shown.count - 1), "total": l.integer(all.count)])]
+                func href(_ n: Int) -> String {
+                    var query = visit.query.filter { $0.key != key }
+                    query[key] = String(n)
+                    return "/trials/\(id)/due?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&") + "#\(anchor)-title"
+                }
+                if page > 1 { pagination["previousHref"] = href(page - 1) }
+                if page < pages { pagination["nextHref"] = href(page + 1) }
+                out["pagination"] = pagination
+            }
+            return out
+        }
+        data["overdue"] = section("overdue", "overdue", items(.overdue))
+        data["dueNow"] = section("open", "due-now", items(.open))
+        if var upcoming = section("upcoming", "upcoming", items(.upcoming)) {
+            upcoming["introText"] = t.format("due.upcomingIntro", ["days": l.integer(Self.upcomingDays)])
+            data["upcoming"] = upcoming
         }
         if let s = visit.session, let flash = s.flash, flash.hasPrefix("recorded:") {
             data["notice"] = ["text": t.format("due.recorded", ["number": String(flash.dropFirst("recorded:".count))])]
