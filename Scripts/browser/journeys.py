@@ -228,8 +228,9 @@ def klantmanager(base, password, shots):
         if check(bool(links), j, "the due list offers a measurement to record"):
             links[0].click()
             b.seen()
-            b.choose("value", "1") or b.fill("value", "12")
-            b.fill("measuredOn", time.strftime("%Y-%m-%d"))
+            b.choose("value", "1") or b.fill("value", "3")
+            # A date input takes keys in the browser's own order (mm/dd/yyyy here); set the value itself.
+            b.driver.execute_script("arguments[0].value = arguments[1]", b.driver.find_element(By.ID, "measuredOn"), time.strftime("%Y-%m-%d"))
             if b.driver.find_elements(By.ID, "reason"):
                 b.fill("reason", "gecorrigeerd in de administratie")
             b.submit()

@@ -58,7 +58,7 @@ struct EstimatePages: Sendable {
                 guard !rows.isEmpty else { return nil }
                 var item: [String: Any] = ["id": o.id, "label": w.outcome(o), "roleLabel": t.text("outcomeRole.\(o.role.rawValue)"),
                                            "rows": rows.enumerated().map { i, r in self.row(r, first: i == 0 || rows[i - 1].wave != r.wave, proto, w, l, t) }]
-                if let unit = o.unit { item["scaleText"] = unit }
+                if let unit = w.outcomeUnit(o) { item["scaleText"] = unit }
                 return item
             },
             "csvHref": csvHref(id, outcome: chosenOutcome, wave: wave),

@@ -20,9 +20,9 @@ enum OutcomeField {
         case .continuous, .count:
             f["isNumber"] = true
             f["inputMode"] = o.type == .count ? "numeric" : "decimal"
-            if let unit = o.unit { f["unit"] = unit }
+            if let unit = w.outcomeUnit(o) { f["unit"] = unit }
             if let lo = o.min, let hi = o.max {
-                f["hint"] = t.format("describe.range", ["min": w.language.number(lo), "max": w.language.number(hi), "unit": o.unit ?? ""])
+                f["hint"] = t.format("describe.range", ["min": w.language.number(lo), "max": w.language.number(hi), "unit": w.outcomeUnit(o) ?? ""])
             }
         }
         return f
@@ -55,7 +55,7 @@ enum OutcomeField {
         switch o.type {
         case .binary: return w.t.text(value == 1 ? "common.yes" : "common.no")
         case .timeToEvent: return w.t.text(value == 1 ? "outcome.event" : "outcome.censored")
-        case .continuous, .count: return w.language.number(value) + (o.unit.map { " \($0)" } ?? "")
+        case .continuous, .count: return w.language.number(value) + (w.outcomeUnit(o).map { " \($0)" } ?? "")
         }
     }
 }

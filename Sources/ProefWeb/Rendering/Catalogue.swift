@@ -52,7 +52,11 @@ public struct Catalogue: @unchecked Sendable {
 
     static func fill(_ template: String, _ values: [String: String]) -> String {
         var out = template
-        for (name, value) in values { out = out.replacingOccurrences(of: "{\(name)}", with: value) }
+        for (name, value) in values {
+            // An optional part left empty (a unit an outcome does not have) takes its space with it.
+            if value.isEmpty { out = out.replacingOccurrences(of: " {\(name)}", with: "") }
+            out = out.replacingOccurrences(of: "{\(name)}", with: value)
+        }
         return out
     }
 }
