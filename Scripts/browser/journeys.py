@@ -20,6 +20,8 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUES = REPO / "Sources/ProefWeb/Resources/messages"
@@ -137,8 +139,18 @@ class Browser:
         self.driver.find_element(By.ID, "password").send_keys(password)
         self.submit()
 
-    def submit(self):
-        self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    def follow(self, link):
+        """Follows a link and waits for the page it leads to."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        link.click()
+        WebDriverWait(self.driver, 60).until(EC.staleness_of(old))
+        self.seen()
+
+    def submit(self, css="main form button[type=submit]"):
+        """Clicks and waits for the next page: a click does not wait for the navigation it starts."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.find_element(By.CSS_SELECTOR, css).click()
+        WebDriverWait(self.driver, 60).until(EC.staleness_of(old))
         self.seen()
 
     def text(self, css):
@@ -218,16 +230,14 @@ def klantmanager(base, password, shots):
         check("al ingeschreven" in b.text("main"), j, "enrolling again says the client was enrolled before")
         check(b.text(".summary-list dd") == number, j, "enrolling again shows the same enrolment number")
         # The receipt as a printable page.
-        b.driver.find_element(By.PARTIAL_LINK_TEXT, "afdrukken").click()
-        b.seen()
+        b.follow(b.driver.find_element(By.PARTIAL_LINK_TEXT, "afdrukken"))
         check(number in b.text("main"), j, "the printable receipt holds the enrolment number")
         check(client_count(b, trial) == before + 1, j, "one client more in 'Mijn cliënten'")
         # An outcome from the due list.
         b.get(f"/trials/{trial}/due")
         links = b.driver.find_elements(By.CSS_SELECTOR, "#due-now-title ~ .table-wrapper a, .table--due a")
         if check(bool(links), j, "the due list offers a measurement to record"):
-            links[0].click()
-            b.seen()
+            b.follow(links[0])
             b.choose("value", "1") or b.fill("value", "3")
             # A date input takes keys in the browser's own order (mm/dd/yyyy here); set the value itself.
             b.driver.execute_script("arguments[0].value = arguments[1]", b.driver.find_element(By.ID, "measuredOn"), time.strftime("%Y-%m-%d"))
@@ -327,8 +337,7 @@ def programme_manager(base, password, shots):
         # A form without its CSRF token changes nothing.
         b.get("/trials/browser-pilot/close")
         b.driver.execute_script("document.querySelector('main form input[name=csrf]').remove()")
-        b.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        b.seen()
+        b.submit()
         check("Geen toegang" in b.text("h1"), j, f"a form without CSRF token is refused ({b.text('h1')})")
         b.get("/trials/browser-pilot")
         check("Inschrijving open" in b.text("main"), j, "and the trial was not closed")
