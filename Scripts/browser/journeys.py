@@ -20,7 +20,6 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,16 +140,20 @@ class Browser:
 
     def follow(self, link):
         """Follows a link and waits for the page it leads to."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.execute_script("window.proefLeaving = true")
         link.click()
-        WebDriverWait(self.driver, 60).until(EC.staleness_of(old))
-        self.seen()
+        self.arrived()
 
     def submit(self, css="main form button[type=submit]"):
         """Clicks and waits for the next page: a click does not wait for the navigation it starts."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.execute_script("window.proefLeaving = true")
         self.driver.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.driver, 60).until(EC.staleness_of(old))
+        self.arrived()
+
+    def arrived(self):
+        """Waits until the page that was left (marked in its window) is replaced and loaded."""
+        WebDriverWait(self.driver, 60).until(lambda d: d.execute_script(
+            "return window.proefLeaving === undefined && document.readyState === 'complete'"))
         self.seen()
 
     def text(self, css):

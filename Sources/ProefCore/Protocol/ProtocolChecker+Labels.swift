@@ -2,7 +2,7 @@
 /// both of them with the same texts, and level labels only for levels that exist.
 extension ProtocolChecker {
     mutating func checkLabels() {
-        checkLanguages(p.labels, path: "labels") { _ in [] }
+        checkLanguages(p.labels, path: "labels") { $0.summary == nil ? [] : ["summary"] }
         checkLanguages(p.consent, path: "consent") { _ in [] }
         for (i, arm) in p.arms.enumerated() {
             checkLanguages(arm.labels, path: "arms[\(i)].labels") { $0.description == nil ? [] : ["description"] }

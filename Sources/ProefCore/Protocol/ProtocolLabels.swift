@@ -15,6 +15,12 @@ extension TrialProtocol {
 
     public struct TitleLabel: Sendable, Codable, Equatable {
         public var title: String
+        /// The protocol's summary, as the public register shows it.
+        public var summary: String?
+
+        public init(title: String, summary: String? = nil) {
+            self.title = title; self.summary = summary
+        }
     }
 
     public struct ArmLabel: Sendable, Codable, Equatable {

@@ -29,8 +29,10 @@ enum ProtocolReader {
         let outcomes = r.sequence(f, "outcomes", required: true).compactMap { readOutcome($0.node, path: $0.path, &r) }
         let analysis = r.require(f, "analysis").flatMap { readAnalysis($0, path: f.child("analysis"), &r) }
         let conflicts = r.strings(f, "conflicts_with")
-        let labels = r.keyedMapping(f, "labels") { node, path, r in
-            r.mapping(node, path: path, known: ["title"]).flatMap { r.string($0, "title") }.map(TrialProtocol.TitleLabel.init)
+        let labels = r.keyedMapping(f, "labels") { node, path, r -> TrialProtocol.TitleLabel? in
+            guard let l = r.mapping(node, path: path, known: ["title", "summary"]) else { return nil }
+            let title = r.string(l, "title"), summary = r.string(l, "summary", required: false)
+            return title.map { .init(title: $0, summary: summary) }
         }
         let consent = r.keyedMapping(f, "consent") { node, path, r in r.scalarString(node, path: path) }
 

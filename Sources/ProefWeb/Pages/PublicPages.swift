@@ -78,7 +78,7 @@ struct PublicPages: Sendable {
         let w = Wording(visit, municipalities: try await registry.publicMunicipalities())
         let zip = try await bundleZip(id)
         var data: [String: Any] = [
-            "trial": ["title": w.title(proto), "id": id, "sponsor": proto.sponsor, "summary": proto.summary ?? "", "status": pt.trial.status.rawValue,
+            "trial": ["title": w.title(proto), "id": id, "sponsor": proto.sponsor, "summary": w.summary(proto) ?? "", "status": pt.trial.status.rawValue,
                       "statusLabel": w.status(pt.trial.status), "municipalitiesText": w.municipalities(pt.trial.municipalities),
                       "periodText": w.enrolmentPeriod(proto)],
             "versions": pt.versions.map { v -> [String: Any] in

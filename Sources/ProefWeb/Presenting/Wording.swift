@@ -24,6 +24,7 @@ struct Wording: Sendable {
 
     func title(_ p: TrialProtocol) -> String { text(p.labels) { $0.title } ?? p.title }
     func title(_ trial: Trial) -> String { trial.title }
+    func summary(_ p: TrialProtocol) -> String? { text(p.labels) { $0.summary } ?? p.summary }
     func arm(_ arm: TrialProtocol.Arm) -> String { text(arm.labels) { $0.name } ?? arm.name }
     func armDescription(_ arm: TrialProtocol.Arm) -> String? { text(arm.labels) { $0.description } ?? arm.description }
     func arm(_ id: String, in p: TrialProtocol) -> String { p.arms.first { $0.id == id }.map(arm) ?? id }
