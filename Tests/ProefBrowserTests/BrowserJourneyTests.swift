@@ -23,8 +23,8 @@ import Testing
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = out.fileHandleForReading.readAll()
+        let errors = String(decoding: err.fileHandleForReading.readAll(), as: UTF8.self)
         p.waitUntilExit()
         guard let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
               let outcome = try? JSONDecoder().decode(Outcome.self, from: Data(last.utf8)) else {

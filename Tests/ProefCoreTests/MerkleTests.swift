@@ -192,7 +192,7 @@ func runProcess(_ path: String, _ args: [String], input: String? = nil) throws -
     try p.run()
     if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
     try inPipe.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let data = out.fileHandleForReading.readAll()
     p.waitUntilExit()
     return ProcessResult(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }

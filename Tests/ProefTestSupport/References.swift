@@ -45,8 +45,8 @@ public enum References {
         try p.run()
         if let input { inPipe.fileHandleForWriting.write(input) }
         try inPipe.fileHandleForWriting.close()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: out.fileHandleForReading.readAll(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readAll(), as: UTF8.self)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw Failure(description: "\(arguments.prefix(2).joined(separator: " ")) failed: \(errors)") }
         return text
