@@ -159,7 +159,9 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         let csv = "arm,stratum,hours_worked\n" + measured.map { e in
             "\(e.arm),\(e.stratumLabel),\(Double((e.number * 37) % 23) + (e.arm == arm ? 2 : 0))\n"
         }.joined()
-        let file = try FileAnalysis.run(try CSVTable(parsing: csv), columns: .init(outcome: "hours_worked"), method: .blocked)
+        var request = FileAnalysis.Request(outcomes: ["hours_worked"])
+        request.method = .blocked
+        let file = try FileAnalysis.run(text: csv, request)
         let fileRow = try #require(file.rows.first { $0.arm == arm }, "\(file.skipped)")
         #expect(fileRow.estimate == row.estimate)
         #expect(file.skipped.contains { $0.contains("\(arm): the blocked estimate leaves out strata") && $0.contains("has_partial_work=true") })
@@ -202,6 +204,22 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         #expect {
             _ = try EffectAnalysis.run(protocol: plain, version: 1, trialID: Fixtures.utrecht, enrolments: [], outcomes: [], method: .lin, outcome: nil, wave: nil)
         } throws: { ($0 as? ProefError)?.field == "method" }
+    }
+
+    @Test("a wave the protocol (or the outcome asked for) does not plan is refused naming the wave, not answered with 'not enough measurements'")
+    func unplannedWave() throws {
+        let p = try ProtocolParser.decode(Self.trialText)
+        func run(_ outcome: String?, _ wave: Int) throws {
+            _ = try EffectAnalysis.run(protocol: p, version: 1, trialID: Fixtures.utrecht, enrolments: [], outcomes: [], method: nil, outcome: outcome, wave: wave)
+        }
+        #expect { try run(nil, 7) } throws: { e in
+            let e = e as? ProefError
+            return e?.kind == .invalidInput && e?.field == "wave" && e?.value == "7" && e?.message.contains("(its waves: 0, 6, 12, 18, 24)") == true
+        }
+        // Wellbeing is measured at months 0, 12 and 24; month 6 is a wave of other outcomes.
+        #expect { try run("wellbeing", 6) } throws: { ($0 as? ProefError)?.message == "month 6 is not a wave of 'wellbeing' (its waves: 0, 12, 24)" }
+        try run(nil, 6)
+        try run("wellbeing", 12)
     }
 
     @Test("estimates are for the granted statistician and the trial's programme manager only")
@@ -326,11 +344,13 @@ func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-survival-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for (format, column) in [(DatasetFormat.csv, "exit_benefit"), (.csvWide, "exit_benefit_m12")] {
+        // The wide file is addressed by the outcome's name too: its exit_benefit_m6 … _m24 columns are the waves.
+        for format in [DatasetFormat.csv, .csvWide] {
             let path = folder.appendingPathComponent("\(format.rawValue).csv").path
             _ = try await DatasetExporter(registry: t.registry).export(as: .localOperator, trialID: Fixtures.utrecht, format: format, to: path)
-            let file = try FileAnalysis.run(try CSVTable(parsing: String(contentsOfFile: path, encoding: .utf8)), columns: .init(outcome: column),
-                                            method: .blocked)
+            var request = FileAnalysis.Request(outcomes: ["exit_benefit"])
+            request.method = .blocked
+            let file = try FileAnalysis.run(path: path, request)
             #expect(file.survival.count == report.survival.count && file.rows.isEmpty, "\(format): \(file.skipped)")
             for theirs in report.survival {
                 let mine = try #require(file.survival.first { $0.arm == theirs.arm })
