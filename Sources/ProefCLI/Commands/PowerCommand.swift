@@ -24,7 +24,9 @@ struct PowerCommand: AsyncParsableCommand {
     @Option(help: "Intra-cluster correlation (with --cluster-size; required for a cluster design).") var icc: Double?
     @Option(name: .customLong("cluster-size"), help: "Mean clients per cluster (with --icc).") var clusterSize: Double?
     @Option(help: "Power to aim for.") var power = 0.8
-    @Option(help: "A difference to report the power of: in SD units, in --sd units, or from --baseline-rate (0.08 is 0.20 → 0.28).") var effect: Double?
+    // Unconditional, so a fall (--effect -0.1) is read as a value, not as a flag.
+    @Option(parsing: .unconditional, help: "A difference to report the power of: in SD units, in --sd units, or from --baseline-rate (0.08 is 0.20 → 0.28; -0.1 a fall).")
+    var effect: Double?
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
