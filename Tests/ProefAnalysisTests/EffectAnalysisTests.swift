@@ -234,14 +234,16 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
 }
 
 @Suite struct ClusterAnalysisTests {
-    @Test("a cluster trial is analysed with CR2 by caseworker, equal to estimatr, and a Cox model clustered as R's coxph; unclustered methods are refused")
+    @Test("a cluster trial is analysed with CR2 by caseworker, adjusted for the plan's covariates, equal to estimatr, and a Cox model clustered as R's coxph; unclustered methods are refused")
     func clusterTrial() async throws {
         let t = try await TestRegistry(registerProtocols: [Fixtures.cluster])
         _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.cluster, .lock)
         var rng = SplitMix64(seed: 8)
         var csv = "enrolment,outcome,wave,value,measured_on\n"
-        let covariates = ["age": "40", "gender": "male", "months_on_benefit": "12", "household_type": "single", "on_bijstand": "true", "fully_exempt": "false"]
         for n in 1...150 {
+            // The plan adjusts for age and months on benefit, which vary.
+            let covariates = ["age": String(20 + (n * 7) % 45), "gender": "male", "months_on_benefit": String((n * 13) % 90), "household_type": "single",
+                              "on_bijstand": "true", "fully_exempt": "false"]
             let r = try await t.registry.enrol(as: .localOperator, trialID: Fixtures.cluster, EnrolmentRequest(
                 bsn: Fixtures.bsn(n), municipality: ["GM0014", "GM0855", "GM0150"][n % 3], covariates: covariates, consent: true, cluster: "km\(n % 23)"))
             if n % 10 == 0 { _ = try await t.registry.recordReceived(as: .localOperator, trialID: Fixtures.cluster, number: n, arm: "roterend") }
@@ -257,11 +259,14 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         let row = try #require(report.rows.first)
         #expect(row.estimator == "cr2" && report.rows.count == 1)
         let enrolments = try await t.store.enrolments(trialID: Fixtures.cluster, municipality: nil)
-        let r = try estimatrReference("cr2z", [
+        // lm_robust(y ~ arm + age + months_on_benefit, clusters = cl, se_type = "CR2"): the plan's covariates as main effects.
+        let r = try References.r("regression_reference.R", "arms", [
             "y": enrolments.map { n in csv.contains("\n\(n.number),paid_work,6,1,") ? "1" : "0" },
-            "z": enrolments.map { $0.arm == "vast" ? "1" : "0" },
+            "arm": enrolments.map(\.arm),
+            "x1": enrolments.map { $0.covariates["age"]! },
+            "x2": enrolments.map { $0.covariates["months_on_benefit"]! },
             "cl": enrolments.map { $0.cluster ?? "" },
-        ])
+        ], extra: ["roterend"])
         expectMatches(row.estimate, r)
         // The sample-ratio check counts clusters, each by its first client, against 1:1 (SciPy's chisquare).
         var firstOfCluster: [String: String] = [:]
