@@ -3,7 +3,8 @@
 on stdin, writes one JSON answer on stdout. Requests:
   {"kind": "distributions", "t": [[t, df]...], "tq": [[p, df]...], "normal": [x...], "nq": [p...], "chi2": [[x, k]...]}
   {"kind": "hc2", "y": [...], "x": [[...], ...]}       OLS with HC2 (statsmodels cov_type="HC2")
-  {"kind": "holm", "p": [...]}                         statsmodels multipletests(method="holm")
+  {"kind": "holm", "p": [...]}                         statsmodels multipletests(method="holm"), or "bonferroni"
+  {"kind": "smd", "a": [...], "b": [...]}              standardised mean difference with sample variances (numpy)
   {"kind": "srm", "counts": [...], "weights": [...]}  SciPy chisquare against counts expected from the weights
                                                        (or "expected": [...] counts given directly)
   {"kind": "exact_clusters", "y": [...], "z": [...], "clusters": [...]}  exact randomisation p of a two-arm cluster design
@@ -114,9 +115,13 @@ def main() -> int:
         expected = req.get("expected") or [sum(counts) * w / sum(req["weights"]) for w in req["weights"]]
         r = chisquare(counts, f_exp=expected)
         out = {"statistic": float(r.statistic), "p": float(r.pvalue)}
-    elif kind == "holm":
+    elif kind in ("holm", "bonferroni"):
         from statsmodels.stats.multitest import multipletests
-        out = {"adjusted": multipletests(req["p"], method="holm")[1].tolist()}
+        out = {"adjusted": multipletests(req["p"], method=kind)[1].tolist()}
+    elif kind == "smd":
+        # Standardised mean difference with sample variances: (mean a - mean b) / sqrt((var a + var b) / 2).
+        a, b = np.array(req["a"], dtype=float), np.array(req["b"], dtype=float)
+        out = {"smd": float((a.mean() - b.mean()) / np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2))}
     else:
         raise SystemExit(f"unknown kind {kind}")
     json.dump(out, sys.stdout)

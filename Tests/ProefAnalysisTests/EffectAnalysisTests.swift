@@ -159,7 +159,9 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         let csv = "arm,stratum,hours_worked\n" + measured.map { e in
             "\(e.arm),\(e.stratumLabel),\(Double((e.number * 37) % 23) + (e.arm == arm ? 2 : 0))\n"
         }.joined()
-        let file = try FileAnalysis.run(try CSVTable(parsing: csv), columns: .init(outcome: "hours_worked"), method: .blocked)
+        var request = FileAnalysis.Request(outcomes: ["hours_worked"])
+        request.method = .blocked
+        let file = try FileAnalysis.run(text: csv, request)
         let fileRow = try #require(file.rows.first { $0.arm == arm }, "\(file.skipped)")
         #expect(fileRow.estimate == row.estimate)
         #expect(file.skipped.contains { $0.contains("\(arm): the blocked estimate leaves out strata") && $0.contains("has_partial_work=true") })
@@ -204,6 +206,22 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         } throws: { ($0 as? ProefError)?.field == "method" }
     }
 
+    @Test("a wave the protocol (or the outcome asked for) does not plan is refused naming the wave, not answered with 'not enough measurements'")
+    func unplannedWave() throws {
+        let p = try ProtocolParser.decode(Self.trialText)
+        func run(_ outcome: String?, _ wave: Int) throws {
+            _ = try EffectAnalysis.run(protocol: p, version: 1, trialID: Fixtures.utrecht, enrolments: [], outcomes: [], method: nil, outcome: outcome, wave: wave)
+        }
+        #expect { try run(nil, 7) } throws: { e in
+            let e = e as? ProefError
+            return e?.kind == .invalidInput && e?.field == "wave" && e?.value == "7" && e?.message.contains("(its waves: 0, 6, 12, 18, 24)") == true
+        }
+        // Wellbeing is measured at months 0, 12 and 24; month 6 is a wave of other outcomes.
+        #expect { try run("wellbeing", 6) } throws: { ($0 as? ProefError)?.message == "month 6 is not a wave of 'wellbeing' (its waves: 0, 12, 24)" }
+        try run(nil, 6)
+        try run("wellbeing", 12)
+    }
+
     @Test("estimates are for the granted statistician and the trial's programme manager only")
     func access() async throws {
         let t = try await Self.trial()
@@ -216,14 +234,16 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
 }
 
 @Suite struct ClusterAnalysisTests {
-    @Test("a cluster trial is analysed with CR2 by caseworker, equal to estimatr, and a Cox model clustered as R's coxph; unclustered methods are refused")
+    @Test("a cluster trial is analysed with CR2 by caseworker, adjusted for the plan's covariates, equal to estimatr, and a Cox model clustered as R's coxph; unclustered methods are refused")
     func clusterTrial() async throws {
         let t = try await TestRegistry(registerProtocols: [Fixtures.cluster])
         _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.cluster, .lock)
         var rng = SplitMix64(seed: 8)
         var csv = "enrolment,outcome,wave,value,measured_on\n"
-        let covariates = ["age": "40", "gender": "male", "months_on_benefit": "12", "household_type": "single", "on_bijstand": "true", "fully_exempt": "false"]
         for n in 1...150 {
+            // The plan adjusts for age and months on benefit, which vary.
+            let covariates = ["age": String(20 + (n * 7) % 45), "gender": "male", "months_on_benefit": String((n * 13) % 90), "household_type": "single",
+                              "on_bijstand": "true", "fully_exempt": "false"]
             let r = try await t.registry.enrol(as: .localOperator, trialID: Fixtures.cluster, EnrolmentRequest(
                 bsn: Fixtures.bsn(n), municipality: ["GM0014", "GM0855", "GM0150"][n % 3], covariates: covariates, consent: true, cluster: "km\(n % 23)"))
             if n % 10 == 0 { _ = try await t.registry.recordReceived(as: .localOperator, trialID: Fixtures.cluster, number: n, arm: "roterend") }
@@ -239,11 +259,14 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         let row = try #require(report.rows.first)
         #expect(row.estimator == "cr2" && report.rows.count == 1)
         let enrolments = try await t.store.enrolments(trialID: Fixtures.cluster, municipality: nil)
-        let r = try estimatrReference("cr2z", [
+        // lm_robust(y ~ arm + age + months_on_benefit, clusters = cl, se_type = "CR2"): the plan's covariates as main effects.
+        let r = try References.r("regression_reference.R", "arms", [
             "y": enrolments.map { n in csv.contains("\n\(n.number),paid_work,6,1,") ? "1" : "0" },
-            "z": enrolments.map { $0.arm == "vast" ? "1" : "0" },
+            "arm": enrolments.map(\.arm),
+            "x1": enrolments.map { $0.covariates["age"]! },
+            "x2": enrolments.map { $0.covariates["months_on_benefit"]! },
             "cl": enrolments.map { $0.cluster ?? "" },
-        ])
+        ], extra: ["roterend"])
         expectMatches(row.estimate, r)
         // The sample-ratio check counts clusters, each by its first client, against 1:1 (SciPy's chisquare).
         var firstOfCluster: [String: String] = [:]
@@ -326,11 +349,13 @@ func survivalReference(_ kind: String, _ columns: [String: [String]]) throws -> 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-survival-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for (format, column) in [(DatasetFormat.csv, "exit_benefit"), (.csvWide, "exit_benefit_m12")] {
+        // The wide file is addressed by the outcome's name too: its exit_benefit_m6 … _m24 columns are the waves.
+        for format in [DatasetFormat.csv, .csvWide] {
             let path = folder.appendingPathComponent("\(format.rawValue).csv").path
             _ = try await DatasetExporter(registry: t.registry).export(as: .localOperator, trialID: Fixtures.utrecht, format: format, to: path)
-            let file = try FileAnalysis.run(try CSVTable(parsing: String(contentsOfFile: path, encoding: .utf8)), columns: .init(outcome: column),
-                                            method: .blocked)
+            var request = FileAnalysis.Request(outcomes: ["exit_benefit"])
+            request.method = .blocked
+            let file = try FileAnalysis.run(path: path, request)
             #expect(file.survival.count == report.survival.count && file.rows.isEmpty, "\(format): \(file.skipped)")
             for theirs in report.survival {
                 let mine = try #require(file.survival.first { $0.arm == theirs.arm })

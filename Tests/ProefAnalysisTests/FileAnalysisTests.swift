@@ -17,14 +17,84 @@ import Testing
             csv += "p\(i),12,\(treated ? "treated" : "control"),\(b),\(xi),\n"
             y.append(String(hours)); z.append(treated ? "1" : "0"); band.append(b); x.append(String(xi))
         }
-        var columns = FileAnalysis.Columns(outcome: "Hours")
-        columns.covariates = ["band", "X"]
-        let result = try FileAnalysis.run(try CSVTable(parsing: csv), columns: columns, method: .lin)
+        var request = FileAnalysis.Request(outcomes: ["Hours"])
+        request.columns.covariates = ["band", "X"]
+        request.method = .lin
+        let result = try FileAnalysis.run(text: csv, request)
         let row = try #require(result.rows.first)
         #expect(result.rows.count == 1 && row.wave == 6)
         #expect(result.skipped == ["hours: no values at wave 12"])
         let r = try estimatrReference("lin", ["y": y, "z": z, "x1": band, "x2": x])
         #expect(r.count == 6)
         expectMatches(row.estimate, r)
+    }
+}
+
+/// What `proef analyse` refuses or does in place of a silent fallback.
+@Suite struct FileAnalysisFallbackTests {
+    /// 160 clients in 20 caseworkers' clusters, two arms (or three), an age covariate, hours
+    /// worked, and a 0/1 take-up column: 85% of the treated take the treatment up, 10% of controls.
+    static func file(arms: [String] = ["control", "treated"], seed: UInt64 = 61) -> (csv: String, columns: [String: [String]]) {
+        var rng = SplitMix64(seed: seed)
+        var csv = "arm,cluster,age,received,hours\n"
+        var y: [String] = [], z: [String] = [], x: [String] = [], cl: [String] = [], d: [String] = []
+        for i in 0..<160 {
+            let cluster = i % 20, arm = arms[cluster % arms.count]
+            let age = Double(Int.random(in: 18...64, using: &rng))
+            let tookUp = Double.random(in: 0..<1, using: &rng) < (arm == "control" ? 0.1 : 0.85)
+            let hours = 8 + (tookUp ? 3 : 0) + 0.1 * age + Double(cluster % 5) + Double.random(in: -5...5, using: &rng)
+            csv += "\(arm),km\(cluster),\(age),\(tookUp ? 1 : 0),\(hours)\n"
+            y.append(String(hours)); z.append(arm == "control" ? "0" : "1"); x.append(String(age)); cl.append("km\(cluster)"); d.append(tookUp ? "1" : "0")
+        }
+        return (csv, ["y": y, "z": z, "x1": x, "cl": cl, "d": d])
+    }
+
+    static func run(_ csv: String, method: EffectMethod, covariates: [String] = []) throws -> FileReport {
+        var request = FileAnalysis.Request(outcomes: ["hours"])
+        request.columns.covariates = covariates
+        request.method = method
+        return try FileAnalysis.run(text: csv, request)
+    }
+
+    @Test("lin without covariates, and covariates with a method that would ignore them, are refused naming --covariates")
+    func covariatesAndMethods() throws {
+        let (csv, _) = Self.file()
+        for (method, covariates) in [(EffectMethod.lin, [String]()), (.differenceInMeans, ["age"]), (.blocked, ["age"])] {
+            #expect { _ = try Self.run(csv, method: method, covariates: covariates) } throws: { e in
+                (e as? ProefError)?.kind == .invalidInput && (e as? ProefError)?.field == "--covariates"
+            }
+        }
+    }
+
+    @Test("cr2 with covariates adjusts for them, equal to estimatr's lm_robust(y ~ z + x, clusters = cl, se_type = 'CR2')")
+    func clusteredWithCovariates() throws {
+        let (csv, columns) = Self.file()
+        let row = try #require(try Self.run(csv, method: .cr2, covariates: ["age"]).rows.first)
+        expectMatches(row.estimate, try estimatrReference("cr2", columns.filter { ["y", "z", "x1", "cl"].contains($0.key) }))
+        let unadjusted = try #require(try Self.run(csv, method: .cr2).rows.first)
+        expectMatches(unadjusted.estimate, try estimatrReference("cr2z", columns.filter { ["y", "z", "cl"].contains($0.key) }))
+        #expect(unadjusted.estimate.stdError != row.estimate.stdError)
+    }
+
+    @Test("a 0/1 received column in a two-arm file gives the complier effect, equal to estimatr's iv_robust; in a multi-arm file, or with a stray value, it is refused")
+    func takeUpColumn() throws {
+        let (csv, columns) = Self.file()
+        let row = try #require(try Self.run(csv, method: .differenceInMeans).rows.first)
+        let cace = try #require(row.cace)
+        expectMatches(cace, try estimatrReference("iv", columns.filter { ["y", "z", "d"].contains($0.key) }))
+        // Written as yes/no, the same.
+        let yesNo = csv.split(separator: "\n").enumerated().map { i, line -> String in
+            guard i > 0 else { return String(line) }
+            var f = line.split(separator: ",").map(String.init)
+            f[3] = f[3] == "1" ? "yes" : "no"
+            return f.joined(separator: ",")
+        }.joined(separator: "\n")
+        #expect(try Self.run(yesNo, method: .differenceInMeans).rows.first?.cace == cace)
+        let (threeArms, _) = Self.file(arms: ["control", "a", "b"])
+        #expect { _ = try Self.run(threeArms, method: .differenceInMeans) } throws: { ($0 as? ProefError)?.field == "--received-column" }
+        let stray = csv.replacingOccurrences(of: ",1,", with: ",treatd,")
+        #expect { _ = try Self.run(stray, method: .differenceInMeans) } throws: { e in
+            (e as? ProefError)?.field == "--received-column" && (e as? ProefError)?.message.contains("'treatd'") == true
+        }
     }
 }

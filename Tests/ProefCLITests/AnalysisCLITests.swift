@@ -21,6 +21,10 @@ import Testing
         #expect(abs(se - reference["std_error"]!) <= 1e-8 * se)
         let lin = try await cli.runAsync("analyse", csv, "--outcome", "re78", "--method", "lin", "--covariates", "age,educ,re74,re75")
         #expect(lin.status == 0 && lin.stdout.contains("treated"))
+        let unadjusted = try await cli.runAsync("analyse", csv, "--outcome", "re78", "--method", "lin")
+        #expect(unadjusted.status == 2 && unadjusted.stderr.contains("--covariates: --method lin adjusts for covariates"), "\(unadjusted.stderr)")
+        let ignored = try await cli.runAsync("analyse", csv, "--outcome", "re78", "--covariates", "age")
+        #expect(ignored.status == 2 && ignored.stderr.contains("would be ignored"), "\(ignored.stderr)")
         let missing = try await cli.runAsync("analyse", csv, "--outcome", "income")
         #expect(missing.status == 2 && missing.stderr.contains("no column 'income'"))
     }
@@ -59,7 +63,9 @@ import Testing
             })
         }
         let header = try #require(estimate.stdout.split(separator: "\n").first).split(separator: ",")
-        #expect(header.count == 26 && header.contains("risk_ratio") && header.contains("complier_effect"))
+        #expect(header.count == 28 && header.contains("risk_ratio") && header.contains("complier_effect") && header.contains("first_stage"))
+        let notAWave = try await cli.runAsync("estimate", Fixtures.utrecht, "--wave", "7")
+        #expect(notAWave.status == 2 && notAWave.stderr.contains("wave: month 7 is not a wave of any outcome"), "\(notAWave.stderr)")
         let table = try await cli.runAsync("estimate", Fixtures.utrecht, "--wave", "0", "--method", "difference-in-means", "--randomisation-draws", "0")
         #expect(table.stdout.contains("risk ratios of the binary outcomes") && table.stdout.contains("paid_work     0"), "\(table.stdout)")
         #expect(table.stdout.contains("not estimated:\n") && table.stdout.contains("\n  wellbeing: no measurements yet at month 0\n"), "\(table.stdout)")

@@ -21,6 +21,7 @@ public enum EffectAnalysis {
         if method == .lin, p.analysis.covariates.isEmpty {
             throw ProefError.invalid("method", "lin adjusts for the analysis plan's covariates, and this protocol names none (analysis.covariates)")
         }
+        if let wave { try checkWave(wave, outcome: outcome, p) }
         let method = method ?? defaultMethod(p)
         var rows: [EffectRow] = []
         var skipped: [String] = []
@@ -76,7 +77,12 @@ public enum EffectAnalysis {
                     // Where any received treatment was recorded, clients without a record are taken to have received their arm.
                     if units.contains(where: { $0.receivedArm != nil }) {
                         let received = units.map { ($0.receivedArm ?? $0.arm) == arm.id }
-                        row.cace = try? TwoStageLeastSquares.cace(outcome: y, received: received, assigned: z, alpha: p.analysis.alpha)
+                        row.firstStage = try? DifferenceInMeans.hc2(outcome: received.map { $0 ? 1 : 0 }, treated: z, alpha: p.analysis.alpha)
+                        do {
+                            row.cace = try TwoStageLeastSquares.cace(outcome: y, received: received, assigned: z, alpha: p.analysis.alpha)
+                        } catch {
+                            if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): no complier effect: \(error)") }
+                        }
                     }
                     rows.append(row)
                 }
@@ -113,6 +119,17 @@ public enum EffectAnalysis {
         survival = survival.filter { row in outcome.map { $0 == row.outcome } ?? true }
         return EffectReport(trialID: trialID, protocolVersion: version, alpha: p.analysis.alpha, multiplicity: p.analysis.multiplicity,
                             rows: rows, checks: checks(p, valid, value, sequenceProtocols), survival: survival, forest: forest(p, rows, valid, value, control.id), skipped: skipped)
+    }
+
+    /// A wave that no outcome (or not the outcome asked for) plans would give an empty answer that
+    /// reads as "not measured yet"; it is a mistake in the request, so it is refused.
+    static func checkWave(_ wave: Int, outcome: String?, _ p: TrialProtocol) throws {
+        let planned = p.outcomes.filter { o in outcome.map { $0 == o.id } ?? true }
+        let waves = Array(Set(planned.flatMap(\.waves))).sorted()
+        guard !waves.contains(wave) else { return }
+        let whose = outcome.map { "'\($0)'" } ?? "any outcome of this protocol"
+        throw ProefError(.invalidInput, field: "wave", value: String(wave),
+                         "month \(wave) is not a wave of \(whose) (its waves: \(waves.map(String.init).joined(separator: ", ")))")
     }
 
     static func forest(_ p: TrialProtocol, _ rows: [EffectRow], _ valid: [Enrolment], _ value: Values, _ control: String) -> [ForestRow] {

@@ -7,6 +7,7 @@ public enum EffectCSV {
         "outcome", "wave", "arm", "control", "estimator", "n_arm", "n_control", "mean_arm", "mean_control", "estimate", "std_error",
         "statistic", "df", "p_value", "ci_lower", "ci_upper", "p_adjusted", "p_randomisation",
         "risk_ratio", "risk_ratio_lower", "risk_ratio_upper", "risk_ratio_p", "complier_effect", "complier_lower", "complier_upper", "complier_p",
+        "first_stage", "first_stage_std_error",
     ]
 
     public static let survivalHeader = [
@@ -20,7 +21,8 @@ public enum EffectCSV {
             return [r.outcome, String(r.wave), r.arm, r.control, r.estimator, String(r.nArm), String(r.nControl), number(r.meanArm), number(r.meanControl),
                     number(e.estimate), number(e.stdError), number(e.statistic), number(e.df), number(e.pValue), number(e.ciLower), number(e.ciUpper),
                     number(r.pAdjusted), number(r.pRandomisation), number(rr?.ratio), number(rr?.ciLower), number(rr?.ciUpper), number(rr?.pValue),
-                    number(c?.estimate), number(c?.ciLower), number(c?.ciUpper), number(c?.pValue)]
+                    number(c?.estimate), number(c?.ciLower), number(c?.ciUpper), number(c?.pValue),
+                    number(r.firstStage?.estimate), number(r.firstStage?.stdError)]
         })
     }
 

@@ -5,11 +5,16 @@ public enum EffectMethod: String, Sendable, Codable, CaseIterable {
     case differenceInMeans = "difference-in-means"
     case blocked
     case lin
-    /// CR2 cluster-robust standard errors with Satterthwaite df, clustered as randomised.
+    /// CR2 cluster-robust standard errors with Satterthwaite df, clustered as randomised,
+    /// adjusted for the covariates as main effects when there are any.
     case cr2
 }
 
 extension EffectMethod {
+    /// Whether the method adjusts for covariates (Lin's interactions, or CR2's main effects);
+    /// the others would ignore them.
+    public var usesCovariates: Bool { self == .lin || self == .cr2 }
+
     /// One arm against control by this method. Blocks, covariates and clusters are evaluated
     /// only by the method that uses them.
     func estimate(outcome y: [Double], treated z: [Bool], blocks: @autoclosure () -> [String], covariates: @autoclosure () throws -> [[Double]],
@@ -31,8 +36,10 @@ extension EffectMethod {
         case .blocked: return try BlockedDifferenceInMeans.estimate(outcome: y, treated: z, blocks: blocks(), alpha: alpha)
         case .lin: return try LinEstimator.estimate(outcome: y, treated: z, covariates: covariates(), alpha: alpha)
         case .cr2:
-            let x = Matrix(rows: y.count, columns: 2, values: z.flatMap { [1, $0 ? 1 : 0] })
-            return try ClusterRobust(x: x, y: y, clusters: clusters()).estimate(1, alpha: alpha)
+            // lm_robust(y ~ z + x₁ + …, clusters = cl, se_type = "CR2"); aliased covariates are left out.
+            let effects = try ArmRegression.effects(outcome: y, arms: z.map { $0 ? "arm" : "control" }, control: "control",
+                                                    covariates: covariates(), variance: .cr2(clusters: clusters()), alpha: alpha)
+            return effects.effects[0].estimate
         }
     }
 }

@@ -20,6 +20,10 @@ public struct EffectRow: Sendable, Codable, Equatable {
     public var riskRatio: RiskRatio?
     /// The complier average causal effect (2SLS, HC2), where received treatment was recorded.
     public var cace: Estimate?
+    /// Its first stage: how much more often clients assigned to the arm received it than
+    /// controls did (the difference in the share receiving it, HC2); the complier effect is the
+    /// effect itself divided by this.
+    public var firstStage: Estimate?
     /// The randomisation-inference p-value of the difference in means, when asked for.
     public var pRandomisation: Double?
 }

@@ -4,14 +4,74 @@ import ProefCore
 
 /// The tables `proef estimate` and `proef analyse` print under the effects.
 enum EffectTables {
+    /// Each arm against control per outcome and wave: sizes, means, the effect with its standard
+    /// error, interval, df and p-values (adjusted, and by randomisation inference when asked for).
+    static func effects(_ rows: [EffectRow], level: Int, multiplicity: TrialProtocol.Multiplicity, randomisation: Bool) -> String {
+        var t = Table("OUTCOME", "MONTH", "ARM", "N", "MEAN", "CONTROL", "EFFECT", "SE", "\(level)% CI", "DF", "P",
+                      multiplicity == .none ? "" : "P (\(multiplicity.rawValue))", randomisation ? "P (RI)" : "")
+        for r in rows {
+            let e = r.estimate
+            t.add(r.outcome, String(r.wave), r.arm, "\(r.nArm)/\(r.nControl)", String(format: "%.3f", r.meanArm), String(format: "%.3f", r.meanControl),
+                  String(format: "%+.3f", e.estimate), String(format: "%.3f", e.stdError), String(format: "%.3f … %.3f", e.ciLower, e.ciUpper),
+                  String(format: "%.1f", e.df), String(format: "%.4f", e.pValue), r.pAdjusted.map { String(format: "%.4f", $0) } ?? "",
+                  r.pRandomisation.map { String(format: "%.4f", $0) } ?? "")
+        }
+        return t.rendered
+    }
+
+    /// The checks under the tables: arm counts with the sample-ratio test, the largest covariate
+    /// imbalance and the highest attrition. `weighted` says what the expected ratio was.
+    static func checks(_ c: DesignChecks, weighted: String = "") -> [String] {
+        var lines = ["arms: " + c.armCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                     + String(format: "; sample ratio mismatch chi-square %.2f, p = %.3f", c.sampleRatioChiSquare, c.sampleRatioP) + weighted]
+        let worst = c.balance.max { abs($0.standardisedMeanDifference) < abs($1.standardisedMeanDifference) }
+        if let worst {
+            lines.append(String(format: "largest covariate imbalance: %@ in %@, standardised difference %.3f", worst.covariate, worst.arm,
+                                worst.standardisedMeanDifference))
+        }
+        if let most = c.attrition.max(by: { $0.rate < $1.rate }), most.missing > 0 {
+            lines.append(String(format: "highest attrition: %.1f%% (%d of %d) in %@ for %@ at month %d", most.rate * 100, most.missing, most.randomised,
+                                most.arm, most.outcome, most.wave))
+        }
+        return lines
+    }
+
     /// Risk ratios of binary outcomes and complier average causal effects, each a titled table
     /// after a blank line, when any row has them.
     static func riskRatiosAndCompliers(_ rows: [EffectRow], level: Int) -> [String] {
         let ratios = rows.compactMap { row in row.riskRatio.map { (row, $0.ratio, $0.ciLower, $0.ciUpper, $0.pValue) } }
-        let compliers = rows.compactMap { row in row.cace.map { (row, $0.estimate, $0.ciLower, $0.ciUpper, $0.pValue) } }
         return intervals("risk ratios of the binary outcomes (interval on the log scale)", "RISK RATIO", "%.3f", ratios, level: level)
-            + intervals("complier average causal effects (2SLS, HC2): the effect of receiving the arm, for clients who take it when assigned to it",
-                        "COMPLIER EFFECT", "%+.3f", compliers, level: level)
+            + compliers(rows, level: level)
+    }
+
+    /// Complier average causal effects with their first stage (how much more often the arm's
+    /// clients received it than controls did).
+    static func compliers(_ rows: [EffectRow], level: Int) -> [String] {
+        let rows = rows.filter { $0.cace != nil }
+        guard !rows.isEmpty else { return [] }
+        var t = Table("OUTCOME", "MONTH", "ARM", "COMPLIER EFFECT", "SE", "\(level)% CI", "P", "FIRST STAGE", "SE")
+        for r in rows {
+            let c = r.cace!
+            t.add(r.outcome, String(r.wave), r.arm, String(format: "%+.3f", c.estimate), String(format: "%.3f", c.stdError),
+                  String(format: "%.3f … %.3f", c.ciLower, c.ciUpper), String(format: "%.4f", c.pValue),
+                  r.firstStage.map { String(format: "%+.3f", $0.estimate) } ?? "", r.firstStage.map { String(format: "%.3f", $0.stdError) } ?? "")
+        }
+        return ["", "complier average causal effects (2SLS, HC2): the effect of receiving the arm, for clients who take it when assigned to it;",
+                "the first stage is how much more often the arm's clients received it than controls did", t.rendered]
+    }
+
+    /// Each arm's Kaplan–Meier curve per time to event: clients, events, and the median with its interval.
+    static func kaplanMeier(_ rows: [SurvivalRow], level: Int) -> String {
+        var t = Table("TIME TO", "ARM", "N", "EVENTS", "MEDIAN (DAYS)", "\(level)% CI")
+        var seen = Set<String>()
+        func days(_ d: Double?) -> String { d.map { String(format: "%.0f", $0) } ?? "not reached" }
+        for r in rows {
+            for curve in r.curves where seen.insert(r.outcome + "/" + curve.group).inserted {
+                let m = curve.median
+                t.add(r.outcome, curve.group, String(curve.n), String(curve.events), days(m.median), "\(days(m.lower)) … \(days(m.upper))")
+            }
+        }
+        return "Kaplan–Meier\n" + t.rendered
     }
 
     /// A blank line, a title and a table of one number per row with its interval and p-value; nothing without rows.
