@@ -76,7 +76,11 @@ import Testing
              try await client.get("/trials/\(Fixtures.utrecht)/estimates.csv", as: "stat"))
         }
         #expect(nl.status == .ok && en.status == .ok)
-        func two(_ x: Double) -> String { String(format: "%.2f", x).replacingOccurrences(of: "-", with: "\u{2212}") }
+        // Two decimals as the page writes them: a minus sign, and no "−0.00" for a tiny negative.
+        func two(_ x: Double) -> String {
+            let text = String(format: "%.2f", x)
+            return text == "-0.00" ? "0.00" : text.replacingOccurrences(of: "-", with: "\u{2212}")
+        }
         let mean = two(row.meanArm), effect = two(row.estimate.estimate)
         #expect(nl.text.contains(">\(mean.replacingOccurrences(of: ".", with: ","))<"), "Dutch mean \(mean)")
         #expect(en.text.contains(">\(mean)<"), "English mean \(mean)")

@@ -19,7 +19,8 @@ func pagesBenchmark(enrolments count: Int, samples: Int) async throws {
     let registry = try await setUpRegistry(try AppDatabase.open(path: dir.appendingPathComponent("bench.sqlite").path))
     let trial = "utrecht-weten-wat-werkt"
     _ = try await registry.addUser(as: .localOperator, id: "km", name: "K", role: .klantmanager, municipality: "GM0344")
-    _ = try await registry.addUser(as: .localOperator, id: "pm", name: "P", role: .programmeManager, municipality: nil)
+    // The trial is registered by the local operator, so an administrator reads its dashboard (the same page a programme manager sees).
+    _ = try await registry.addUser(as: .localOperator, id: "pm", name: "P", role: .administrator, municipality: nil)
     for user in ["km", "pm"] { try await registry.setPassword(as: .localOperator, userID: user, password: "bench-password") }
     let token = try await registry.createToken(as: .localOperator, userID: "km", label: nil, validFor: nil).secret
     let kmSession = try await registry.signIn(userID: "km", password: "bench-password")
