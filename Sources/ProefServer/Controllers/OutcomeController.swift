@@ -56,7 +56,7 @@ struct OutcomeController {
             let id = try context.parameters.require("id")
             _ = try await DatasetExporter(registry: registry).export(as: context.requirePrincipal(), trialID: id, format: format, to: path)
             try? FileManager.default.removeItem(atPath: path + ".codebook.json")
-            return Self.streamFile(path, contentType: Self.contentType(format), filename: "\(id).\(format.fileExtension)")
+            return Response.temporaryFile(path, headers: [.contentType: Self.contentType(format), .contentDisposition: "attachment; filename=\"\(id).\(format.fileExtension)\""])
         }
         group.on(.codebook, below: "/v1/") { request, context in
             let codebook = try await DatasetExporter(registry: registry).codebook(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
@@ -76,20 +76,5 @@ struct OutcomeController {
         case .dta: "application/x-stata-dta"
         case .sav: "application/x-spss-sav"
         }
-    }
-
-    /// Streams a temporary file in 256 KiB chunks and removes it afterwards.
-    static func streamFile(_ path: String, contentType: String, filename: String) -> Response {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        let body = ResponseBody(contentLength: size) { writer in
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            guard let handle = FileHandle(forReadingAtPath: path) else { return }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: [.contentType: contentType, .contentDisposition: "attachment; filename=\"\(filename)\""], body: body)
     }
 }

@@ -104,16 +104,6 @@ struct DownloadPages: Sendable {
             throw error
         }
         try? FileManager.default.removeItem(atPath: path + ".codebook.json")
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        let body = ResponseBody(contentLength: size) { writer in
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            guard let handle = FileHandle(forReadingAtPath: path) else { return }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: headers, body: body)
+        return Response.temporaryFile(path, headers: headers)
     }
 }
