@@ -76,9 +76,10 @@ import Testing
              try await client.get("/trials/\(Fixtures.utrecht)/estimates.csv", as: "stat"))
         }
         #expect(nl.status == .ok && en.status == .ok)
-        // Two decimals as the page writes them: a minus sign, and no "−0.00" for a tiny negative.
+        // Two decimals as the page writes them: halves rounded away from zero (printf would round
+        // 0.125 down, being binary), a minus sign, and no "−0.00" for a tiny negative.
         func two(_ x: Double) -> String {
-            let text = String(format: "%.2f", x)
+            let text = String(format: "%.2f", (x * 100).rounded() / 100)
             return text == "-0.00" ? "0.00" : text.replacingOccurrences(of: "-", with: "\u{2212}")
         }
         let mean = two(row.meanArm), effect = two(row.estimate.estimate)
