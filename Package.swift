@@ -41,6 +41,14 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Words for people: the languages, their message catalogues, and a protocol said in one of them.
+        .target(name: "ProefWording", dependencies: ["ProefCore"]),
+        // The report for decision-makers and its appendix: HTML from templates, plots as SVG.
+        .target(
+            name: "ProefReport",
+            dependencies: ["ProefWording", "ProefAnalysis", "ProefCore", "ProefStats", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Resources")]
+        ),
         .target(name: "ProefDatasets", dependencies: ["ProefCore", "CReadStat"]),
         // The API's vocabulary: request and response types, problem documents, endpoints, JSON coding.
         .target(name: "ProefAPI", dependencies: ["ProefCore"]),
@@ -56,7 +64,7 @@ let package = Package(
         .target(
             name: "ProefCLI",
             dependencies: [
-                "ProefAPI", "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets", "ProefAnalysis", "ProefStats",
+                "ProefAPI", "ProefCore", "ProefStore", "ProefCrypto", "ProefDatasets", "ProefAnalysis", "ProefStats", "ProefReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -65,7 +73,7 @@ let package = Package(
         .target(
             name: "ProefWeb",
             dependencies: [
-                "ProefServer", "ProefAPI", "ProefCore", "ProefCrypto", "ProefAnalysis", "ProefDatasets",
+                "ProefServer", "ProefAPI", "ProefCore", "ProefCrypto", "ProefAnalysis", "ProefDatasets", "ProefWording", "ProefReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -95,6 +103,7 @@ let package = Package(
         .testTarget(name: "ProefCryptoTests", dependencies: ["ProefCrypto"]),
         .testTarget(name: "ProefStatsTests", dependencies: ["ProefStats", "ProefTestSupport"]),
         .testTarget(name: "ProefAnalysisTests", dependencies: ["ProefAnalysis", "ProefStats", "ProefDatasets", "ProefTestSupport"]),
+        .testTarget(name: "ProefReportTests", dependencies: ["ProefReport", "ProefAnalysis", "ProefWording", "ProefTestSupport"]),
         .testTarget(name: "ProefCoreTests", dependencies: ["ProefCore", "ProefTestSupport"]),
         .testTarget(name: "ProefStoreTests", dependencies: ["ProefStore", "ProefTestSupport"]),
         .testTarget(name: "ProefDatasetsTests", dependencies: ["ProefDatasets", "ProefStore", "ProefTestSupport"]),
@@ -109,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "ProefWebTests",
             dependencies: [
-                "ProefWeb", "ProefServer", "ProefCLI", "ProefCore", "ProefTestSupport",
+                "ProefWeb", "ProefServer", "ProefCLI", "ProefCore", "ProefWording", "ProefTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]

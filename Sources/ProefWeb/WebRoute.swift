@@ -1,4 +1,5 @@
 import ProefCore
+import ProefWording
 
 /// Every page of the web application, with the policy action its use case checks; like the
 /// API's endpoint catalogue, so that a test drives each page through `Policy` for each role.

@@ -1,5 +1,6 @@
 import Foundation
 import ProefCore
+import ProefWording
 import ZIPFoundation
 
 /// An audit bundle as one zip file, its files in a folder named after the trial, the same files

@@ -1,4 +1,5 @@
 import ProefCore
+import ProefWording
 
 /// The message a form leaves for the page it redirects to (POST-redirect-GET), as
 /// `kind:detail` in the session; the page that shows it clears it.

@@ -3,6 +3,7 @@ import Hummingbird
 import MultipartKit
 import NIOCore
 import ProefCore
+import ProefWording
 import ProefCrypto
 import ProefServer
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// One request to the web pages as a page sees it: who (if anyone), in which language, from
@@ -43,5 +44,12 @@ struct WebRedirect: Error, Sendable {
         if path != "/" { query.append("next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_."))) ?? "")) }
         if expired { query.append("expired=1") }
         return WebRedirect(location: "/sign-in" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+    }
+}
+
+extension Wording {
+    /// The wording of a visit: its language, and the municipalities' names.
+    init(_ visit: Visit, municipalities: [Municipality]) {
+        self.init(language: visit.language, catalogue: visit.t, municipalities: municipalities)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ProefCore
+import ProefWording
 import ProefCrypto
 import ProefServer
 

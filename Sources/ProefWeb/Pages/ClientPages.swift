@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// "Mijn cliënten" and the corrections of an enrolment (invalid, treatment received), each

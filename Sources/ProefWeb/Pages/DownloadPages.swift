@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ProefCore
+import ProefWording
 import ProefDatasets
 import ProefServer
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ProefAPI
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// Enrolment at the desk: the form made from the protocol, the registry's enrolment (the same

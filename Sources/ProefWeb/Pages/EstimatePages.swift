@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import ProefAnalysis
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// The estimates table: each arm against control per outcome and wave, computed by the

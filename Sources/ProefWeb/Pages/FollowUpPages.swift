@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// The due list (overdue, open now, upcoming) and the form that records one measurement of

@@ -1,4 +1,5 @@
 import ProefCore
+import ProefWording
 
 /// The fields of the form that adds a user, as sent.
 struct NewUserInput: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// The public register, without sign-in: every trial past its lock, each with its protocol

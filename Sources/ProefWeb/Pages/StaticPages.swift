@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// The service's own files (no CDN: the pages load nothing from elsewhere) and the start page,

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// A signed-in user's API tokens (an administrator sees everyone's): the list, a new token

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// The start page after sign-in: a klantmanager's trials of their municipality with what is

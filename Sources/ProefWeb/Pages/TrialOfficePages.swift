@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ProefAnalysis
 import ProefCore
+import ProefWording
 import ProefServer
 
 /// The programme office: a trial's dashboard, the lifecycle steps (lock, open, close), each

@@ -1,5 +1,6 @@
 import Foundation
 import ProefCore
+import ProefWording
 
 /// The baseline questions of an enrolment form, made from the protocol's covariates: typed
 /// inputs, choices from the levels, range hints, and the checks a caseworker sees at the field

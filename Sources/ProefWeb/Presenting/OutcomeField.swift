@@ -1,4 +1,5 @@
 import ProefCore
+import ProefWording
 
 /// The value question of an outcome, by its type: yes/no for binary, a number with its unit
 /// and range for continuous and count, event or censored for a time to event.

@@ -1,4 +1,5 @@
 import ProefCore
+import ProefWording
 
 /// A protocol in words, for the protocol page: every design choice, rule, covariate and
 /// outcome said the way a programme manager or a council member reads it.

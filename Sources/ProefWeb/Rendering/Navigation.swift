@@ -1,4 +1,5 @@
 import ProefCore
+import ProefWording
 
 /// The main navigation of the web pages, by role. A klantmanager's clients and due list are
 /// per trial, so they appear once a page is about a trial.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ProefCore
+import ProefWording
 
 /// A page to answer with: its template, its own data, and what the layout around it needs.
 struct Page {

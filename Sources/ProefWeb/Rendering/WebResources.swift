@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import ProefCore
+import ProefWording
 
 /// What the web pages are made of, loaded once at start: the templates, a catalogue per
 /// language, and the static files (stylesheet, script, icon) that Proef serves itself.
@@ -39,11 +40,4 @@ public struct WebResources: Sendable {
     func render(_ template: String, _ context: [String: Any]) -> String {
         templates.render(context, withTemplate: template) ?? "template '\(template)' is missing"
     }
-}
-
-extension Catalogue {
-    static let empty: Catalogue = {
-        guard let c = try? Catalogue(json: Data("{}".utf8)) else { fatalError("an empty catalogue") }
-        return c
-    }()
 }

@@ -67,9 +67,11 @@ struct SVGPlot {
         }
     }
 
+    /// The plot as an image with its title as its accessible name (the figure's caption says more).
     func render(title: String) -> String {
         """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif">
+        <svg xmlns="http://www.w3.org/2000/svg" role="img" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif">
+        <title>\(Self.escape(title))</title>
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(Self.f(left))" y="24" font-size="15" font-weight="bold">\(Self.escape(title))</text>
         \(body.joined(separator: "\n"))

@@ -6,7 +6,7 @@ import ProefCore
 /// formatted here and passed to the page as data.
 public struct Catalogue: @unchecked Sendable {
     /// The JSON tree with native Swift values only (String, [String: Any]), as swift-mustache reads it.
-    let tree: [String: Any]
+    public let tree: [String: Any]
 
     public init(json: Data) throws {
         guard let object = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
@@ -50,7 +50,7 @@ public struct Catalogue: @unchecked Sendable {
     /// A list of texts (paragraphs) at a dotted key.
     public func list(_ key: String) -> [String] { node(key) as? [String] ?? [] }
 
-    static func fill(_ template: String, _ values: [String: String]) -> String {
+    public static func fill(_ template: String, _ values: [String: String]) -> String {
         var out = template
         for (name, value) in values {
             // An optional part left empty (a unit an outcome does not have) takes its space with it.
@@ -59,4 +59,12 @@ public struct Catalogue: @unchecked Sendable {
         }
         return out
     }
+}
+
+extension Catalogue {
+    /// A catalogue without texts: every key shows as itself.
+    public static let empty: Catalogue = {
+        guard let c = try? Catalogue(json: Data("{}".utf8)) else { fatalError("an empty catalogue") }
+        return c
+    }()
 }

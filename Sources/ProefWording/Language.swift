@@ -8,10 +8,10 @@ public enum Language: String, Sendable, CaseIterable {
 
     public static let `default` = Language.nl
 
-    var locale: Locale { Locale(identifier: self == .nl ? "nl_NL" : "en_GB") }
+    public var locale: Locale { Locale(identifier: self == .nl ? "nl_NL" : "en_GB") }
 
     /// `1 december 2026` / `1 December 2026`.
-    func date(_ d: CalendarDate) -> String {
+    public func date(_ d: CalendarDate) -> String {
         let f = DateFormatter()
         f.locale = locale
         f.timeZone = TimeZone(identifier: "UTC")
@@ -20,7 +20,7 @@ public enum Language: String, Sendable, CaseIterable {
     }
 
     /// A moment in the Netherlands' time: `1 december 2026, 14:05`.
-    func dateTime(_ d: Date) -> String {
+    public func dateTime(_ d: Date) -> String {
         let f = DateFormatter()
         f.locale = locale
         f.timeZone = TimeZone(identifier: "Europe/Amsterdam")
@@ -29,7 +29,7 @@ public enum Language: String, Sendable, CaseIterable {
     }
 
     /// A number with the language's separators and at most `digits` decimals; a true minus sign.
-    func number(_ x: Double, digits: Int = 2) -> String {
+    public func number(_ x: Double, digits: Int = 2) -> String {
         let f = NumberFormatter()
         f.locale = locale
         f.numberStyle = .decimal
@@ -39,7 +39,7 @@ public enum Language: String, Sendable, CaseIterable {
     }
 
     /// Exactly `digits` decimals, for tables of estimates.
-    func fixed(_ x: Double, digits: Int) -> String {
+    public func fixed(_ x: Double, digits: Int) -> String {
         let f = NumberFormatter()
         f.locale = locale
         f.numberStyle = .decimal
@@ -50,14 +50,14 @@ public enum Language: String, Sendable, CaseIterable {
 
     /// `x` rounded half away from zero to `digits` decimals, and never −0. Foundation on Linux
     /// writes up to three decimals whatever `maximumFractionDigits` says, so the rounding is done here.
-    static func rounded(_ x: Double, _ digits: Int) -> Double {
+    public static func rounded(_ x: Double, _ digits: Int) -> Double {
         guard x.isFinite else { return x }
         let scale = pow(10, Double(digits))
         let r = (x * scale).rounded() / scale
         return r == 0 ? 0 : r
     }
 
-    func integer(_ n: Int) -> String { number(Double(n), digits: 0) }
+    public func integer(_ n: Int) -> String { number(Double(n), digits: 0) }
 
-    func percent(_ fraction: Double) -> String { number(fraction * 100, digits: fraction < 0.1 ? 1 : 0) + "%" }
+    public func percent(_ fraction: Double) -> String { number(fraction * 100, digits: fraction < 0.1 ? 1 : 0) + "%" }
 }
