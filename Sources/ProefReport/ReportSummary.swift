@@ -85,11 +85,12 @@ struct ReportSummary {
     func survivalSentences(_ r: SurvivalRow, _ o: TrialProtocol.Outcome) -> [[String: Any]] {
         var out: [[String: Any]] = []
         let curves = Dictionary(r.curves.map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
-        // The share with the event by the latest planned wave that both arms were followed up to.
+        // The share with the event by the latest planned wave that both arms were followed up to:
+        // reached when follow-up came within the wave's window, read off at most where it ends.
         let followed = [r.arm, r.control].compactMap { curves[$0]?.steps.last?.time }.min() ?? 0
-        if let wave = o.waves.filter({ Double($0) * Self.daysPerMonth <= followed }).max(),
+        if let wave = o.waves.filter({ $0 > 0 && Double($0) * Self.daysPerMonth - Double(o.window.daysBefore) <= followed }).max(),
            let arm = curves[r.arm], let control = curves[r.control] {
-            let day = Double(wave) * Self.daysPerMonth
+            let day = min(Double(wave) * Self.daysPerMonth, followed)
             out.append(["text": t.format("finding.survivalShare", [
                 "wave": words.wave(wave), "arm": words.arm(r.arm),
                 "armValue": words.percent(1 - Self.survival(arm, at: day)), "controlValue": words.percent(1 - Self.survival(control, at: day)),
