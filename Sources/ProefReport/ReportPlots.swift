@@ -26,7 +26,7 @@ struct ReportPlots {
         let waves = rows.map { Double($0.wave) }
         let lo = min(0, rows.map(\.estimate.ciLower).min() ?? 0) * scale, hi = max(0, rows.map(\.estimate.ciUpper).max() ?? 0) * scale
         let pad = (hi - lo) * 0.05
-        var plot = SVGPlot(x: ((waves.min() ?? 0) - 1)...((waves.max() ?? 0) + 1), y: (lo - pad)...(hi + pad), right: 220)
+        var plot = SVGPlot(x: ((waves.min() ?? 0) - 1)...((waves.max() ?? 0) + 1), y: (lo - pad)...(hi + pad))
         plot.axes(xLabel: t.text("plot.monthsAfterEnrolment"), yLabel: t.text(percentagePoints ? "plot.effectPoints" : "plot.effect"),
                   xTicks: Set(rows.map(\.wave)).sorted().map { (Double($0), String($0)) }, yTicks: SVGPlot.ticks(plot.y).map { ($0, tick($0)) })
         plot.line(plot.x.lowerBound, 0, plot.x.upperBound, 0, color: "#777", dash: true)
@@ -50,7 +50,7 @@ struct ReportPlots {
         for row in words.effects.survival where row.outcome == outcome { for c in row.curves { curves[c.group] = c } }
         let days = ReportSummary.daysPerMonth
         let maxTime = (curves.values.flatMap { $0.steps.map(\.time) }.max() ?? days) / days
-        var plot = SVGPlot(x: 0...maxTime, y: 0...1, right: 220)
+        var plot = SVGPlot(x: 0...maxTime, y: 0...1)
         plot.axes(xLabel: t.text("plot.monthsAfterEnrolment"), yLabel: t.text("plot.withoutEvent"),
                   xTicks: SVGPlot.ticks(plot.x).map { ($0, tick($0)) }, yTicks: [0, 0.25, 0.5, 0.75, 1].map { ($0, words.percent($0)) })
         let arms = words.p.arms.map(\.id).filter { curves[$0] != nil }
@@ -95,48 +95,62 @@ struct ReportPlots {
                                                                  "wave": words.wave(first?.wave ?? 0)]))
     }
 
-    /// The CONSORT 2010 flow as boxes and arrows, one column per arm.
+    /// The CONSORT 2010 flow as boxes and arrows, one column per arm, its text wrapped to the
+    /// boxes so the figure stays legible when printed on A4.
     func consort() -> String {
         let c = words.input.consort, l = words.language
         func n(_ k: Int) -> String { l.integer(k) }
+        let lineHeight = 15.0, pad = 8.0
         var out: [String] = []
-        func box(_ x: Double, _ y: Double, _ w: Double, _ lines: [String]) {
-            let h = Double(lines.count) * 16 + 12
-            out.append("<rect x=\"\(x)\" y=\"\(y)\" width=\"\(w)\" height=\"\(h)\" fill=\"#f4f6f8\" stroke=\"#555\"/>")
+        func height(_ lines: [String]) -> Double { Double(lines.count) * lineHeight + 2 * pad }
+        func box(_ x: Double, _ y: Double, _ w: Double, _ lines: [String], height h: Double? = nil) {
+            out.append("<rect x=\"\(x)\" y=\"\(y)\" width=\"\(w)\" height=\"\(h ?? height(lines))\" fill=\"#f4f6f8\" stroke=\"#555\"/>")
             for (i, line) in lines.enumerated() {
-                out.append("<text x=\"\(x + 8)\" y=\"\(y + 20 + Double(i) * 16)\" font-size=\"12\">\(SVGPlot.escape(line))</text>")
+                out.append("<text x=\"\(x + pad)\" y=\"\(y + pad + 11 + Double(i) * lineHeight)\" font-size=\"11\">\(SVGPlot.escape(line))</text>")
             }
         }
         func arrow(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double) {
             out.append("<line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2)\" y2=\"\(y2)\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>")
         }
-        let excludedLines = [t.format("consort.excluded", ["n": n(c.excluded)])]
+        let width = max(720.0, Double(c.arms.count) * 175 + 20)
+        let mid = width / 2
+        let top = Self.wrap([t.format("consort.assessed", ["n": n(c.assessed)])], width: 260)
+        let excluded = Self.wrap([t.format("consort.excluded", ["n": n(c.excluded)])]
             + c.excludedNotEligible.sorted { $0.key < $1.key }.map { t.format("consort.notEligible", ["rule": $0.key, "n": n($0.value)]) }
-            + [t.format("consort.declined", ["n": n(c.declinedConsent)])]
-        let width = max(900.0, Double(c.arms.count) * 250 + 40)
-        let excludedTop = 60.0, excludedHeight = Double(excludedLines.count) * 16 + 12
-        let randomisedTop = max(152.0, excludedTop + excludedHeight + 20)
-        box(width / 2 - 150, 20, 300, [t.format("consort.assessed", ["n": n(c.assessed)])])
-        box(width / 2 + 170, excludedTop, width / 2 - 190, excludedLines)
-        arrow(width / 2, 48, width / 2, randomisedTop - 2)
-        arrow(width / 2, excludedTop + 30, width / 2 + 170, excludedTop + 30)
-        box(width / 2 - 120, randomisedTop, 240, [t.format("consort.randomised", ["n": n(c.randomised)])])
-        let colWidth = (width - 40) / Double(max(c.arms.count, 1))
-        let armTop = randomisedTop + 78
-        for (i, a) in c.arms.enumerated() {
-            let x = 20 + Double(i) * colWidth
-            arrow(width / 2, randomisedTop + 28, x + colWidth / 2, armTop - 2)
-            box(x + 5, armTop, colWidth - 10, [Self.fit(words.arm(a.arm), colWidth), t.format("consort.allocated", ["n": n(a.allocated)]),
-                                               t.format("consort.receivedOwn", ["n": n(a.receivedAllocated)]),
-                                               t.format("consort.receivedOther", ["n": n(a.receivedOther)]),
-                                               t.format("consort.receivedUnknown", ["n": n(a.receivedUnknown)])])
-            box(x + 5, armTop + 104, colWidth - 10, [t.format("consort.lost", ["n": n(a.lostToFollowUp)]), t.format("consort.invalid", ["n": n(a.invalid)])])
-            box(x + 5, armTop + 170, colWidth - 10, [t.format("consort.analysed", ["n": n(a.analysed)])])
+            + [t.format("consort.declined", ["n": n(c.declinedConsent)])], width: width - mid - 30)
+        box(mid - 130, 10, 260, top)
+        let excludedTop = 10 + height(top) + 14
+        box(mid + 20, excludedTop, width - mid - 30, excluded)
+        let randomisedTop = excludedTop + height(excluded) + 18
+        arrow(mid, 10 + height(top), mid, randomisedTop - 2)
+        arrow(mid, excludedTop + height(excluded) / 2, mid + 18, excludedTop + height(excluded) / 2)
+        let randomised = [t.format("consort.randomised", ["n": n(c.randomised)])]
+        box(mid - 130, randomisedTop, 260, randomised)
+        let colWidth = (width - 20) / Double(max(c.arms.count, 1))
+        let inner = colWidth - 10
+        let allocation = c.arms.map { a in
+            Self.wrap([words.arm(a.arm), t.format("consort.allocated", ["n": n(a.allocated)]), t.format("consort.receivedOwn", ["n": n(a.receivedAllocated)]),
+                       t.format("consort.receivedOther", ["n": n(a.receivedOther)]), t.format("consort.receivedUnknown", ["n": n(a.receivedUnknown)])], width: inner)
         }
-        let height = armTop + 210
+        let followUp = c.arms.map { a in Self.wrap([t.format("consort.lost", ["n": n(a.lostToFollowUp)]), t.format("consort.invalid", ["n": n(a.invalid)])], width: inner) }
+        let analysed = c.arms.map { a in Self.wrap([t.format("consort.analysed", ["n": n(a.analysed)])], width: inner) }
+        // Each row of boxes as high as its tallest, so the arms line up.
+        let rowHeights = [allocation, followUp, analysed].map { rows in rows.map(height).max() ?? height([""]) }
+        let armTop = randomisedTop + height(randomised) + 28
+        for (i, _) in c.arms.enumerated() {
+            let x = 10 + Double(i) * colWidth
+            arrow(mid, randomisedTop + height(randomised), x + colWidth / 2, armTop - 2)
+            var y = armTop
+            for (row, lines) in [allocation[i], followUp[i], analysed[i]].enumerated() {
+                if row > 0 { arrow(x + colWidth / 2, y - 14, x + colWidth / 2, y - 2) }
+                box(x + 5, y, inner, lines, height: rowHeights[row])
+                y += rowHeights[row] + 14
+            }
+        }
+        let total = Int(armTop + rowHeights.reduce(0, +) + 2 * 14 + 10)
         let title = t.text("consort.title")
         return """
-        <svg xmlns="http://www.w3.org/2000/svg" role="img" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif">
+        <svg xmlns="http://www.w3.org/2000/svg" role="img" width="\(Int(width))" height="\(total)" viewBox="0 0 \(Int(width)) \(total)" font-family="Helvetica, Arial, sans-serif">
         <title>\(SVGPlot.escape(title))</title>
         <defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>
         <rect width="100%" height="100%" fill="white"/>
@@ -145,9 +159,22 @@ struct ReportPlots {
         """
     }
 
-    /// A label cut to what a box of this width holds at 12 px (about 6.5 px a character).
-    static func fit(_ s: String, _ width: Double) -> String {
-        let room = Int((width - 26) / 6.5)
-        return s.count <= room ? s : String(s.prefix(max(room - 1, 1))) + "…"
+    /// Lines broken at spaces to what a box of this width holds at 11 px (about 5.6 px a
+    /// character); a word longer than the box is cut.
+    static func wrap(_ lines: [String], width: Double) -> [String] {
+        let room = max(Int((width - 16) / 5.6), 8)
+        var out: [String] = []
+        for line in lines {
+            var current = ""
+            for word in line.split(separator: " ") {
+                let word = word.count > room ? String(word.prefix(room - 1)) + "…" : String(word)
+                if current.isEmpty { current = word } else if current.count + 1 + word.count <= room { current += " " + word } else {
+                    out.append(current)
+                    current = word
+                }
+            }
+            out.append(current)
+        }
+        return out
     }
 }

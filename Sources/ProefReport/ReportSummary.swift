@@ -37,11 +37,17 @@ struct ReportSummary {
             if o.type == .timeToEvent {
                 let rows = effects.survival.filter { $0.outcome == o.id }
                 f["sentences"] = rows.flatMap { survivalSentences($0, o) }
-                if !rows.isEmpty { f["plotSVG"] = plots.kaplanMeier(o.id) }
+                if !rows.isEmpty {
+                    f["plotSVG"] = plots.kaplanMeier(o.id)
+                    f["caption"] = t.text("summary.plotCaptionSurvival")
+                }
             } else {
                 let rows = headlineRows(o)
                 f["sentences"] = rows.flatMap { sentences($0, o) }
-                if !rows.isEmpty { f["plotSVG"] = plots.effects(o.id, percentagePoints: o.type == .binary) }
+                if !rows.isEmpty {
+                    f["plotSVG"] = plots.effects(o.id, percentagePoints: o.type == .binary)
+                    f["caption"] = t.text("summary.plotCaption")
+                }
                 if let w = headlineWave(o), let last = o.waves.max(), w < last {
                     f["pending"] = t.format("finding.laterWaves", ["wave": words.wave(last)])
                 }
@@ -137,21 +143,26 @@ struct ReportSummary {
         var out: [String] = []
         let l = words.language
         if words.input.trial.status != .closed {
-            out.append(t.format("caveat.provisional", ["followUpEnd": words.wording.date(p.dates.followUpEnd)]))
+            let end = p.dates.followUpEnd
+            out.append(end > CalendarDate(words.input.madeAt) ? t.format("caveat.provisional", ["followUpEnd": words.wording.date(end)])
+                : t.text("caveat.provisionalOpen"))
         }
         out.append(t.format("caveat.itt", ["count": l.integer(words.input.consort.randomised)]))
         // The smallest effect the trial could see: (z₁₋α/₂ + z₀.₈₀) standard errors of the estimate it made.
         let z = Normal.quantile(1 - effects.alpha / 2) + Normal.quantile(0.8)
+        // One sentence per outcome, with the range over the arms (their sizes differ a little).
         for o in primaryOutcomes where o.type != .timeToEvent {
-            for r in headlineRows(o) {
-                let mde = z * r.estimate.stdError
-                let text = o.type == .binary
-                    ? t.format("caveat.detectablePoints", ["outcome": words.outcome(o), "wave": words.wave(r.wave), "arm": words.arm(r.arm),
-                                                          "effect": words.number(mde * 100, digits: ReportWords.digits([mde * 100], maximum: 1))])
-                    : t.format("caveat.detectable", ["outcome": words.outcome(o), "wave": words.wave(r.wave), "arm": words.arm(r.arm),
-                                                    "effect": words.number(mde, digits: ReportWords.digits([mde])) + (words.wording.outcomeUnit(o).map { " " + $0 } ?? "")])
-                out.append(text)
-            }
+            let rows = headlineRows(o)
+            guard let wave = rows.first?.wave else { continue }
+            let scale = o.type == .binary ? 100.0 : 1
+            let mde = rows.map { z * $0.estimate.stdError * scale }
+            let d = ReportWords.digits(mde, maximum: o.type == .binary ? 1 : 2)
+            let (lo, hi) = (words.number(mde.min() ?? 0, digits: d), words.number(mde.max() ?? 0, digits: d))
+            let effect = lo == hi ? lo : t.format("common.range", ["lower": lo, "upper": hi])
+            out.append(o.type == .binary
+                ? t.format("caveat.detectablePoints", ["outcome": words.outcome(o), "wave": words.wave(wave), "effect": effect])
+                : t.format("caveat.detectable", ["outcome": words.outcome(o), "wave": words.wave(wave),
+                                                "effect": effect + (words.wording.outcomeUnit(o).map { " " + $0 } ?? "")]))
         }
         for (o, wave, due, missing) in attritionOfPrimaries() where due > 0 {
             out.append(t.format("caveat.attrition", ["outcome": words.outcome(o), "wave": words.wave(wave), "due": l.integer(due),
@@ -189,7 +200,7 @@ struct ReportSummary {
         }
         let imbalanced = Array(Set(checks.balance.filter { abs($0.standardisedMeanDifference) > Self.balanceThreshold }.map(\.covariate))).sorted()
         if !imbalanced.isEmpty {
-            out.append(t.format("warning.balance", ["covariates": imbalanced.map(words.covariate).joined(separator: ", "),
+            out.append(t.format("warning.balance", ["covariates": imbalanced.map { "‘\(words.covariate($0))’" }.joined(separator: ", "),
                                                     "threshold": l.number(Self.balanceThreshold)]))
         }
         for o in primaryOutcomes {

@@ -4,14 +4,15 @@ import Foundation
 /// as plain text so reports need no plotting library.
 struct SVGPlot {
     let width = 720.0, height = 420.0, top = 40.0, bottom = 60.0
-    /// Margins: the left one holds the y labels, the right one the legend.
+    /// Margins: the left one holds the y labels (or a forest plot's row names).
     let left: Double, right: Double
     var x: ClosedRange<Double>
     var y: ClosedRange<Double>
     var body: [String] = []
+    var legendEntries: [(String, String)] = []
     static let palette = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c"]
 
-    init(x: ClosedRange<Double>, y: ClosedRange<Double>, left: Double = 90, right: Double = 170) {
+    init(x: ClosedRange<Double>, y: ClosedRange<Double>, left: Double = 90, right: Double = 30) {
         self.left = left; self.right = right
         self.x = x.lowerBound == x.upperBound ? (x.lowerBound - 1)...(x.upperBound + 1) : x
         self.y = y.lowerBound == y.upperBound ? (y.lowerBound - 1)...(y.upperBound + 1) : y
@@ -59,22 +60,27 @@ struct SVGPlot {
         body.append("<text transform=\"translate(18 \(Self.f((top + height - bottom) / 2))) rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>")
     }
 
+    /// A legend under the plot, one entry per line, so long arm names are never cut off.
     mutating func legend(_ entries: [(String, String)]) {
-        for (i, (label, color)) in entries.enumerated() {
-            let yy = top + 10 + Double(i) * 20
-            body.append("<rect x=\"\(Self.f(width - right + 15))\" y=\"\(Self.f(yy - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>")
-            text(label, atX: width - right + 33, atY: yy + 1, size: 12)
-        }
+        legendEntries = entries
     }
 
     /// The plot as an image with its title as its accessible name (the figure's caption says more).
     func render(title: String) -> String {
-        """
-        <svg xmlns="http://www.w3.org/2000/svg" role="img" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif">
+        var legend: [String] = []
+        for (i, (label, color)) in legendEntries.enumerated() {
+            let yy = height + 8 + Double(i) * 20
+            legend.append("<rect x=\"\(Self.f(left))\" y=\"\(Self.f(yy))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>")
+            legend.append("<text x=\"\(Self.f(left + 18))\" y=\"\(Self.f(yy + 11))\" font-size=\"12\" fill=\"#222\">\(Self.escape(label))</text>")
+        }
+        let total = Int(height + (legendEntries.isEmpty ? 0 : Double(legendEntries.count) * 20 + 14))
+        return """
+        <svg xmlns="http://www.w3.org/2000/svg" role="img" width="\(Int(width))" height="\(total)" viewBox="0 0 \(Int(width)) \(total)" font-family="Helvetica, Arial, sans-serif">
         <title>\(Self.escape(title))</title>
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(Self.f(left))" y="24" font-size="15" font-weight="bold">\(Self.escape(title))</text>
         \(body.joined(separator: "\n"))
+        \(legend.joined(separator: "\n"))
         </svg>
 
         """

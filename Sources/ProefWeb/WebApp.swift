@@ -54,6 +54,7 @@ struct WebPages: Sendable {
         all += TrialOfficePages(registry: registry, renderer: renderer).handlers()
         all += ProtocolPages(registry: registry, renderer: renderer).handlers()
         all += EstimatePages(registry: registry, renderer: renderer).handlers()
+        all += ReportPages(registry: registry, renderer: renderer).handlers()
         all += DownloadPages(registry: registry, renderer: renderer).handlers()
         all += AdminPages(registry: registry, renderer: renderer).handlers()
         all += TokenPages(registry: registry, renderer: renderer).handlers()

@@ -66,6 +66,7 @@ extension WebRoute {
     public static let grant = WebRoute("POST", "/trials/{id}/grant", .policy(.manageTrial))
     public static let estimates = WebRoute("GET", "/trials/{id}/estimates", .policy(.readEstimates))
     public static let estimatesCSV = WebRoute("GET", "/trials/{id}/estimates.csv", .policy(.readEstimates))
+    public static let report = WebRoute("GET", "/trials/{id}/report", .policy(.readEstimates))
     public static let downloads = WebRoute("GET", "/trials/{id}/downloads", .policy(.exportDataset))
     public static let download = WebRoute("GET", "/trials/{id}/downloads/{file}", .policy(.exportDataset))
 
@@ -92,7 +93,7 @@ extension WebRoute {
         home, staticFile, signInForm, signIn, signOut,
         trials, enrolForm, enrol, client, receipt, receiptJSON, clients, invalidateForm, invalidate, receivedForm, received, due, outcomeForm, recordOutcome,
         registerForm, register, dashboard, protocol_, protocolYAML, lockForm, lock, openForm, open, closeForm, close, amendForm, amend, grantForm, grant,
-        estimates, estimatesCSV, downloads, download,
+        estimates, estimatesCSV, report, downloads, download,
         users, addUser, passwordForm, setPassword, municipalities, addMunicipality, accessLog, tokens, createToken, revokeForm, revoke,
         publicIndex, publicTrial, publicBundle, accessibility, privacy,
     ]

@@ -62,6 +62,7 @@ struct TrialListPages: Sendable {
             link("dashboard", "", .readTrial)
             link("protocol", "/protocol", .readTrial)
             link("estimates", "/estimates", .readEstimates)
+            if trial.status != .draft { link("report", "/report", .readEstimates) }
             link("downloads", "/downloads", .exportDataset)
             if trial.status != .draft { links.append(["href": "/public/trials/\(trial.id)", "label": t.text("trialList.public")]) }
             var card: [String: Any] = [

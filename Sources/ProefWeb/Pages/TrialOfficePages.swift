@@ -72,7 +72,10 @@ struct TrialOfficePages: Sendable {
             if trial.status != .closed { actions["amendHref"] = "/trials/\(id)/amend" }
             actions["grantHref"] = "/trials/\(id)/grant"
         }
-        if allowed(.readEstimates) { actions["estimatesHref"] = "/trials/\(id)/estimates" }
+        if allowed(.readEstimates) {
+            actions["estimatesHref"] = "/trials/\(id)/estimates"
+            if trial.status != .draft { actions["reportHref"] = "/trials/\(id)/report" }
+        }
         if trial.status != .draft { actions["publicHref"] = "/public/trials/\(id)" }
         var data: [String: Any] = [
             "trial": ["title": w.title(proto), "id": id, "status": trial.status.rawValue, "statusLabel": w.status(trial.status),

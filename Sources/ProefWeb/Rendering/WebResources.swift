@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import ProefCore
+import ProefReport
 import ProefWording
 
 /// What the web pages are made of, loaded once at start: the templates, a catalogue per
@@ -29,6 +30,8 @@ public struct WebResources: Sendable {
             guard let type = types[(name as NSString).pathExtension] else { continue }
             files[name] = (Array(try Data(contentsOf: folder.appendingPathComponent(name))), type)
         }
+        // The report's stylesheet, for the report page (the same file `proef report` writes beside it).
+        files["report.css"] = (Array(try TrialReport.stylesheet().utf8), types["css"]!)
         return WebResources(templates: templates, catalogues: catalogues, staticFiles: files)
     }
 
