@@ -373,7 +373,12 @@ def statistician(base, password, shots, downloads):
         check(len(frame) > 100 and "arm" in frame.columns, j, f"pyreadstat reads the Stata file ({len(frame)} rows, {list(frame.columns)[:6]})")
         check(bool(meta.variable_value_labels), j, "the Stata file carries value labels")
         b.get("/trials/utrecht-weten-wat-werkt/estimates")
-        check("estimates" not in b.driver.title.lower() or True, j, "estimates page")
+        check(len(b.driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")) > 10, j, "the estimates page has a row per arm and wave")
+        b.get("/trials/utrecht-weten-wat-werkt")
+        b.follow(b.driver.find_element(By.LINK_TEXT, "Rapport bekijken"))
+        check(b.driver.find_elements(By.CSS_SELECTOR, "p[data-finding]") != [], j, "the report states its findings in sentences")
+        check("Wat het onderzoek wel en niet kan zeggen" in b.text("main"), j, "the report says what the trial can and cannot say")
+        check(len(b.driver.find_elements(By.CSS_SELECTOR, "svg[role=img]")) >= 3, j, "the report shows its figures")
     finally:
         b.quit()
 

@@ -35,15 +35,15 @@ public struct TrialReport: Sendable {
     /// The stylesheet the page links (`report.css` beside it, or wherever `html` is told).
     public static func stylesheet() throws -> String { try ReportResources.shared.get().stylesheet }
 
-    /// The page, linking its stylesheet at `stylesheetHref`; `backLink` adds a link above the
-    /// title (the web page's way back to the trial), left out of print.
-    public func html(stylesheetHref: String = "report.css", backLink: (label: String, href: String)? = nil) throws -> String {
+    /// The page, linking its stylesheet at `stylesheetHref`; `navigation` adds the web page's
+    /// way back to the trial and its language switch above the title (left out of print).
+    public func html(stylesheetHref: String = "report.css", navigation: ReportNavigation? = nil) throws -> String {
         let resources = try ReportResources.shared.get()
         let words = ReportWords(input, language: language, catalogue: resources.catalogue(language))
         var context = words.cover()
         context["t"] = words.t.tree
         context["stylesheetHref"] = stylesheetHref
-        if let backLink { context["back"] = ["label": backLink.label, "href": backLink.href] }
+        if let navigation { context["navigation"] = navigation.data() }
         let summary = ReportSummary(words: words)
         context["findings"] = summary.findings()
         context["caveats"] = summary.caveats()
@@ -58,5 +58,28 @@ public struct TrialReport: Sendable {
     /// `index.html` and `report.css`, for a folder.
     public func files() throws -> [String: String] {
         ["index.html": try html(), "report.css": try Self.stylesheet()]
+    }
+}
+
+/// The links a report shows when it is a page of the web application.
+public struct ReportNavigation: Sendable {
+    public struct LanguageLink: Sendable {
+        public var code: String, name: String, href: String, current: Bool
+        public init(code: String, name: String, href: String, current: Bool) { (self.code, self.name, self.href, self.current) = (code, name, href, current) }
+    }
+
+    public var backLabel: String
+    public var backHref: String
+    /// The name of the language list, for screen readers ("Taal").
+    public var languagesLabel: String
+    public var languages: [LanguageLink]
+
+    public init(backLabel: String, backHref: String, languagesLabel: String, languages: [LanguageLink]) {
+        (self.backLabel, self.backHref, self.languagesLabel, self.languages) = (backLabel, backHref, languagesLabel, languages)
+    }
+
+    func data() -> [String: Any] {
+        ["backLabel": backLabel, "backHref": backHref, "languagesLabel": languagesLabel,
+         "languages": languages.map { ["code": $0.code, "name": $0.name, "href": $0.href, "current": $0.current] }]
     }
 }

@@ -101,4 +101,26 @@ import Testing
         #expect(!estimates.text.contains("/downloads\""))
         #expect(downloads.status == .forbidden)
     }
+
+    @Test("the report page shows the registry's report in the visit's language with the web page's links; a klantmanager may not read it")
+    func reportPage() async throws {
+        let service = try await Self.measured(clients: 30)
+        let (nl, en, km, css) = try await service.run { client in
+            (try await client.get("/trials/\(Fixtures.utrecht)/report", as: "pm"),
+             try await client.get("/trials/\(Fixtures.utrecht)/report", as: "stat", language: "en"),
+             try await client.get("/trials/\(Fixtures.utrecht)/report", as: "km.utrecht"),
+             try await client.get("/static/report.css", as: "pm"))
+        }
+        #expect(nl.status == .ok && en.status == .ok)
+        #expect(nl.headers[.contentSecurityPolicy]?.contains("style-src 'self'") == true && nl.headers[.cacheControl] == "no-store")
+        #expect(nl.text.contains("<html lang=\"nl\">") && nl.text.contains("<h2 id=\"summary-heading\">Samenvatting</h2>"))
+        #expect(en.text.contains("<html lang=\"en\">") && en.text.contains("<h2 id=\"summary-heading\">Summary</h2>"))
+        #expect(nl.text.contains("<a href=\"/trials/\(Fixtures.utrecht)\">Terug naar het onderzoek</a>"))
+        #expect(nl.text.contains("href=\"/trials/\(Fixtures.utrecht)/report?lang=en\""))
+        #expect(nl.text.contains("<link rel=\"stylesheet\" href=\"/static/report.css\">") && css.status == .ok)
+        #expect(css.text.contains("@page { size: A4"))
+        // Only month 0 is measured: the report says there is nothing to estimate yet, rather than an empty table.
+        #expect(nl.text.contains("nog geen metingen na de start"))
+        #expect(km.status == .forbidden)
+    }
 }

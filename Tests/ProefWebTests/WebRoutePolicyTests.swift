@@ -85,6 +85,7 @@ let webRouteSamples: [WebRouteSample] = [
     WebRouteSample(route: .grant, uri: "/trials/\(u)/grant", form: ["statistician": "stat2"], trial: u),
     WebRouteSample(route: .estimates, uri: "/trials/\(u)/estimates", trial: u),
     WebRouteSample(route: .estimatesCSV, uri: "/trials/\(u)/estimates.csv", trial: u),
+    WebRouteSample(route: .report, uri: "/trials/\(u)/report", trial: u),
     WebRouteSample(route: .downloads, uri: "/trials/\(u)/downloads", trial: u),
     WebRouteSample(route: .download, uri: "/trials/\(u)/downloads/long.csv", trial: u),
     WebRouteSample(route: .users, uri: "/admin/users"),

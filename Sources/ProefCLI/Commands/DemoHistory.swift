@@ -38,7 +38,8 @@ struct DemoHistory {
         let past = registry.with(clock: { clock.now })
         let pm = Principal(userID: "pm", role: .programmeManager, municipality: nil)
         let km = Principal(userID: "km.utrecht", role: .klantmanager, municipality: "GM0344")
-        _ = try await past.register(as: pm, protocolText: protocolText, file: file)
+        let registered = try await past.register(as: pm, protocolText: protocolText, file: file)
+        let outcomesPlanned = try await past.trialDetail(as: pm, id: registered.id).protocol.outcomes
         clock.set(start.addingTimeInterval(7 * 86_400))
         _ = try await past.transition(as: pm, trialID: trialID, .lock)
         _ = try await past.grant(as: pm, trialID: trialID, statistician: "stat")
@@ -68,33 +69,47 @@ struct DemoHistory {
                 let received = g.uniform() < 0.15 ? "control" : e.arm
                 _ = try await past.recordReceived(as: km, trialID: trialID, number: e.enrolment, arm: received)
             }
-            csv += outcomes(e.enrolment, arm: e.arm, effect: effect[e.arm] ?? 0, partial: partial, enrolled: enrolled,
+            csv += outcomes(outcomesPlanned, e.enrolment, effect: effect[e.arm] ?? 0, partial: partial, enrolled: enrolled,
                             today: CalendarDate(today), g: &g)
         }
         _ = try await past.invalidate(as: km, trialID: trialID, number: 17, reason: "enrolled twice under a mistyped BSN")
         _ = try await registry.importOutcomes(as: km, trialID: trialID, csv: csv, dryRun: false, validOnly: false)
     }
 
-    /// CSV rows for every wave whose date has come, about 8% missing.
-    private func outcomes(_ n: Int, arm: String, effect: Double, partial: Bool, enrolled: CalendarDate, today: CalendarDate,
-                          g: inout Generator) -> String {
+    /// CSV rows of every outcome the protocol plans, for every wave whose date has come, about
+    /// 8% missing. Work, hours, part- and full-time work and leaving the benefit are drawn
+    /// together so they agree; any other outcome is drawn by its type within its range.
+    private func outcomes(_ planned: [TrialProtocol.Outcome], _ n: Int, effect: Double, partial: Bool, enrolled: CalendarDate,
+                          today: CalendarDate, g: inout Generator) -> String {
         var rows = ""
         let exitMonths = -log(max(g.uniform(), 1e-9)) / (0.025 + effect / 4)
-        for wave in [0, 6, 12, 18, 24] {
+        for wave in Set(planned.flatMap(\.waves)).sorted() {
             let target = enrolled.adding(months: wave)
             let date = target.adding(days: Int(g.next() % 20))
             guard date <= today else { break }
             if g.uniform() < 0.08 { continue }
-            let pWork = (partial ? 0.35 : 0.08) + (0.15 + effect) * Double(wave) / 24
-            let works = g.uniform() < pWork
-            rows += "\(n),paid_work,\(wave),\(works ? 1 : 0),\(date),administrative\n"
-            rows += "\(n),hours_worked,\(wave),\(works ? max(1, min(40, Int(g.normal(22, 8).rounded()))) : 0),\(date),administrative\n"
-            if wave > 0 {
-                let exit = enrolled.adding(days: Int(exitMonths * 30.4))
-                rows += exit <= target ? "\(n),exit_benefit,\(wave),event,\(exit),administrative\n" : "\(n),exit_benefit,\(wave),censored,\(target),administrative\n"
-            }
-            if wave % 12 == 0 {
-                rows += "\(n),wellbeing,\(wave),\(String(format: "%.1f", max(0, min(10, g.normal(6 + effect * 5, 1.5))))),\(date),survey\n"
+            let works = g.uniform() < (partial ? 0.35 : 0.08) + (0.15 + effect) * Double(wave) / 24
+            let hours = works ? max(1, min(40, Int(g.normal(22, 8).rounded()))) : 0
+            for o in planned where o.waves.contains(wave) {
+                let value: String
+                switch (o.id, o.type) {
+                case ("paid_work", _): value = works ? "1" : "0"
+                case ("hours_worked", _): value = String(hours)
+                case ("parttime_work", _): value = works && hours < 32 ? "1" : "0"
+                case ("fulltime_work", _): value = hours >= 32 ? "1" : "0"
+                case (_, .timeToEvent):
+                    let exit = enrolled.adding(days: Int(exitMonths * 30.4))
+                    rows += exit <= target ? "\(n),\(o.id),\(wave),event,\(exit),\(o.source.rawValue)\n" : "\(n),\(o.id),\(wave),censored,\(target),\(o.source.rawValue)\n"
+                    continue
+                case (_, .binary): value = g.uniform() < 0.3 + effect ? "1" : "0"
+                case (_, .count): value = String(max(0, Int(g.normal(1.5 - effect * 5, 1.2).rounded())))
+                case (_, .continuous):
+                    // Centred in the outcome's range, a tenth of the range better per unit of effect.
+                    let lo = o.min ?? 0, hi = o.max ?? 10, span = hi - lo
+                    let x = max(lo, min(hi, g.normal(lo + span * (0.55 + effect), span / 6)))
+                    value = String(format: "%.1f", x)
+                }
+                rows += "\(n),\(o.id),\(wave),\(value),\(date),\(o.source.rawValue)\n"
             }
         }
         return rows

@@ -22,8 +22,13 @@ struct ReportPages: Sendable {
                                     effects: try await registry.estimates(as: p, trialID: id),
                                     consort: try await registry.consort(as: p, trialID: id),
                                     municipalities: try await registry.municipalities(as: p), madeAt: registry.clock())
-            let html = try TrialReport(input, language: visit.language)
-                .html(stylesheetHref: "/static/report.css", backLink: (visit.t.text("report.back"), "/trials/\(id)"))
+            let t = visit.t
+            let navigation = ReportNavigation(
+                backLabel: t.text("report.back"), backHref: "/trials/\(id)", languagesLabel: t.text("header.languageNav"),
+                languages: Language.allCases.map { l in
+                    .init(code: l.rawValue, name: t.text("language.\(l.rawValue)"), href: WebRenderer.withLanguage(visit, l), current: l == visit.language)
+                })
+            let html = try TrialReport(input, language: visit.language).html(stylesheetHref: "/static/report.css", navigation: navigation)
             var headers = WebRenderer.headers(signedIn: true)
             headers[.contentType] = "text/html; charset=utf-8"
             headers[.contentLanguage] = visit.language.rawValue
