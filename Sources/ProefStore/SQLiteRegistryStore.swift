@@ -159,6 +159,7 @@ public struct SQLiteRegistryStore: RegistryStore {
             try db.execute(sql: """
                 INSERT INTO password (userID, passwordHash) VALUES (?, ?) ON CONFLICT (userID) DO UPDATE SET passwordHash = excluded.passwordHash
                 """, arguments: [userID, hash])
+            try db.execute(sql: "DELETE FROM webSession WHERE userID = ?", arguments: [userID])
         }
     }
 

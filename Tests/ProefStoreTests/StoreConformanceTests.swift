@@ -181,6 +181,15 @@ import Testing
         #expect(try await store.session(secretHash: "hash-1")?.0 == session)
         try await store.deleteSession(id: "ses_1")
         #expect(try await store.session(secretHash: "hash-1") == nil)
+        // A new password ends the user's sessions, and only theirs.
+        try await store.insertUser(User(id: "stat", name: "S", role: .statistician, municipality: nil, createdAt: at))
+        for (id, user) in [("ses_2", "pm"), ("ses_3", "pm"), ("ses_4", "stat")] {
+            try await store.insertSession(WebSession(id: id, userID: user, secretHash: "hash-\(id)", csrfToken: "csrf", createdAt: at, lastSeenAt: at))
+        }
+        try await store.savePasswordHash(userID: "pm", "$2b$04$third")
+        #expect(try await store.session(secretHash: "hash-ses_2") == nil)
+        #expect(try await store.session(secretHash: "hash-ses_3") == nil)
+        #expect(try await store.session(secretHash: "hash-ses_4")?.0.userID == "stat")
     }
 
     @Test("the access log keeps every refusal, newest first", arguments: StoreBackend.available)

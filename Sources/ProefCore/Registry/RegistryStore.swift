@@ -36,6 +36,8 @@ public protocol RegistryStore: Sendable {
 
     /// A user's bcrypt password hash for the web sign-in, nil when none is set.
     func passwordHash(userID: String) async throws -> String?
+    /// Stores a new password hash and ends every session of the user in the same transaction:
+    /// whoever signed in with the old password is signed out.
     func savePasswordHash(userID: String, _ hash: String) async throws
 
     func insertSession(_ session: WebSession) async throws

@@ -95,8 +95,11 @@ public struct PostgresRegistryStore: RegistryStore {
 
     public func savePasswordHash(userID: String, _ hash: String) async throws {
         _ = try await pool.withSession { s in
-            try s.execute("INSERT INTO password (userid, passwordhash) VALUES ($1, $2) ON CONFLICT (userid) DO UPDATE SET passwordhash = EXCLUDED.passwordhash",
-                          [.text(userID), .text(hash)])
+            try s.transaction("BEGIN") {
+                try s.execute("INSERT INTO password (userid, passwordhash) VALUES ($1, $2) ON CONFLICT (userid) DO UPDATE SET passwordhash = EXCLUDED.passwordhash",
+                              [.text(userID), .text(hash)])
+                try s.execute("DELETE FROM websession WHERE userid = $1", [.text(userID)])
+            }
         }
     }
 
