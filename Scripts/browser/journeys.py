@@ -241,7 +241,8 @@ def klantmanager(base, password, shots):
         links = b.driver.find_elements(By.CSS_SELECTOR, "#due-now-title ~ .table-wrapper a, .table--due a")
         if check(bool(links), j, "the due list offers a measurement to record"):
             b.follow(links[0])
-            b.choose("value", "1") or b.fill("value", "3")
+            # Whatever kind of outcome comes first: yes/no, event or censored, or a number.
+            b.choose("value", "1") or b.choose("value", "event") or b.fill("value", "3")
             # A date input takes keys in the browser's own order (mm/dd/yyyy here); set the value itself.
             b.driver.execute_script("arguments[0].value = arguments[1]", b.driver.find_element(By.ID, "measuredOn"), time.strftime("%Y-%m-%d"))
             if b.driver.find_elements(By.ID, "reason"):

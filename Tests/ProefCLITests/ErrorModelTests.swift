@@ -66,6 +66,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.folder.appendingPathComponent("other.key").path))
     }
 
+    @Test("serve --demo started away from the example protocols says where it looked, exit 3, and creates nothing")
+    func demoWithoutProtocols() async throws {
+        let cli = try CLI()
+        let r = try await cli.runAsync("serve", "--demo", "--port", "0")
+        #expect(r.status == 3 && r.stderr.contains("the folder 'Protocols', which is not here") && r.stderr.contains("--protocols"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.folder.appendingPathComponent("proef-demo.sqlite").path))
+    }
+
     @Test("canonical JSON throws rather than hash an empty text")
     func canonicalJSONThrows() {
         #expect { try CanonicalJSON.encode(["x": Double.nan]) } throws: { ($0 as? ProefError)?.kind == .internal }

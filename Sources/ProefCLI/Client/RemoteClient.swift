@@ -43,6 +43,7 @@ public struct RemoteClient: ProefClient {
         guard let url = components?.url else { throw ProefError.invalid("server", "cannot form a URL from '\(baseURL)'") }
         var request = URLRequest(url: url)
         request.httpMethod = endpoint.method
+        request.timeoutInterval = Self.timeout
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         if let json {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -54,6 +55,9 @@ public struct RemoteClient: ProefClient {
         let (data, response): (Data, URLResponse)
         do {
             (data, response) = try await URLSession.shared.data(for: request)
+        } catch let error as URLError where error.code == .timedOut {
+            throw ProefError(.unavailable, field: "server", value: baseURL.absoluteString,
+                             "the service at \(baseURL.absoluteString) did not answer within \(Int(Self.timeout)) s (set PROEF_TIMEOUT to wait longer)")
         } catch {
             throw ProefError(.unavailable, field: "server", value: baseURL.absoluteString,
                              "the service at \(baseURL.absoluteString) could not be reached: \(error.localizedDescription)")
@@ -62,6 +66,11 @@ public struct RemoteClient: ProefClient {
         guard (200..<300).contains(status) else { throw Self.error(status: status, data: data) }
         return data
     }
+
+    /// How long to wait for an answer: five minutes unless PROEF_TIMEOUT says otherwise, since an
+    /// export or a randomisation inference of a large trial legitimately takes longer than
+    /// URLSession's default minute.
+    static let timeout: TimeInterval = ProcessInfo.processInfo.environment["PROEF_TIMEOUT"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil } ?? 300
 
     static func error(status: Int, data: Data) -> ProefError {
         guard let p = try? APICoding.decoder().decode(Problem.self, from: data) else {

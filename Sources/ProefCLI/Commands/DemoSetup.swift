@@ -29,6 +29,12 @@ public enum DemoSetup {
     /// Recreates the demo installation at `location`; refuses a database that the demo did not make.
     public static func create(_ location: StoreLocation, keyFilePath: String, protocolsFolder: String) async throws -> Registry {
         try await requireDemoOrAbsent(location)
+        // Checked before anything is removed, so a demo started in the wrong folder changes nothing.
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: protocolsFolder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ProefError(.notFound, field: "--protocols", value: protocolsFolder, "the demo reads its example protocols from the folder '\(protocolsFolder)', which is not here: "
+                + "start it in the repository's folder, or name the folder with --protocols")
+        }
         try Store.remove(location)
         if FileManager.default.fileExists(atPath: keyFilePath) { try FileManager.default.removeItem(atPath: keyFilePath) }
         let setup = try await LocalSetup.initialise(location, keyFilePath: keyFilePath, adminID: "admin", adminName: Self.adminName)
