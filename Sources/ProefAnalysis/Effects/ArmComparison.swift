@@ -46,10 +46,10 @@ struct ArmComparison {
     /// and left out, and the others are fitted again without it.
     private mutating func regression(_ method: EffectMethod, _ y: [Double], _ arms: [String], _ control: String, _ compared: [String],
                                      _ clusters: () -> [String], _ covariates: ([Int]) throws -> [[Double]], _ alpha: Double) throws {
-        let nControl = arms.filter { $0 == control }.count
+        let nControl = arms.count(where: { $0 == control })
         var included: [String] = []
         for arm in compared {
-            let nArm = arms.filter { $0 == arm }.count
+            let nArm = arms.count(where: { $0 == arm })
             if nArm >= 2, nControl >= 2 { included.append(arm) } else { notes.append((arm, "\(nArm) and \(nControl) measurements")) }
         }
         let cluster = method == .cr2 ? clusters() : []
