@@ -9,6 +9,17 @@ import Testing
 /// Runs Scripts/reference/estimatr_reference.R on columns y, z (and block, x1, x2, cl).
 func estimatrReference(_ kind: String, _ columns: [String: [String]]) throws -> [Double] { try References.r("estimatr_reference.R", kind, columns) }
 
+/// Runs Scripts/reference/regression_reference.R (`arms`: lm_robust(y ~ arm [+ x…]), HC2, or CR2
+/// with a cl column; `lin`: lm_lin(y ~ arm, covariates = ~ x…)) on columns y, arm (and x1, x2,
+/// cl), `control` the reference level: every non-control arm's six numbers, by arm.
+func armsReference(_ kind: String, _ columns: [String: [String]], control: String = "control") throws -> [String: [Double]] {
+    let r = try References.r("regression_reference.R", kind, columns, extra: [control])
+    // R's levels after relevel: control, then the others sorted, as plain lower-case labels sort in Swift.
+    let arms = Set(columns["arm"] ?? []).subtracting([control]).sorted()
+    try #require(r.count == 6 * arms.count, "\(kind): \(r.count) numbers for \(arms.count) arms")
+    return Dictionary(uniqueKeysWithValues: arms.enumerated().map { a, arm in (arm, Array(r[(6 * a)..<(6 * a + 6)])) })
+}
+
 /// Estimate, SE, df, p and interval against a reference's six numbers, to 1e-8 relative.
 func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     for (mine, theirs) in zip([e.estimate, e.stdError, e.df, e.pValue, e.ciLower, e.ciUpper], reference) {
@@ -42,7 +53,8 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         return t
     }
 
-    @Test("each arm's estimate equals estimatr on the same clients, for every method", arguments: [EffectMethod.differenceInMeans, .blocked, .lin])
+    @Test("the arms' estimates equal estimatr's one regression on all clients (lm_robust(y ~ arm), lm_lin(y ~ arm)) with df = n − k; blocked equals difference_in_means(blocks = ) on each arm with control",
+          arguments: [EffectMethod.differenceInMeans, .blocked, .lin])
     func againstEstimatr(method: EffectMethod) async throws {
         let t = try await Self.trial()
         let report = try await t.registry.estimates(as: Fixtures.statistician, trialID: Fixtures.utrecht, method: method, outcome: "hours_worked", wave: 6, randomisationDraws: method == .differenceInMeans ? 500 : 0)
@@ -50,26 +62,33 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
         #expect(report.rows.count == 3, "\(report.skipped)")
         let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
         let hours = Dictionary(uniqueKeysWithValues: try await t.store.latestOutcomes(trialID: Fixtures.utrecht).compactMap { m in m.value.map { (m.enrolment, $0) } })
-        for row in report.rows {
-            let units = enrolments.filter { ($0.arm == row.arm || $0.arm == "control") && hours[$0.number] != nil }
-            var columns: [String: [String]] = [
-                "y": units.map { String(hours[$0.number]!) }, "z": units.map { $0.arm == row.arm ? "1" : "0" },
-                "block": units.map { u in u.factors.keys.sorted().map { k in "\(k)=\(u.factors[k]!)" }.joined(separator: ";") },
-            ]
-            let kind: String
-            switch method {
-            case .differenceInMeans, .cr2: kind = "hc2"
-            case .blocked: kind = "blocked"
-            case .lin:
-                kind = "lin"
-                // The analysis plan's covariates: age_band (text, so R makes it a factor) and has_partial_work (as 0/1).
-                columns["x1"] = units.map { $0.covariates["age_band"]! }
-                columns["x2"] = units.map { $0.covariates["has_partial_work"] == "true" ? "1" : "0" }
+        let measured = enrolments.filter { hours[$0.number] != nil }
+        var columns = ["y": measured.map { String(hours[$0.number]!) }, "arm": measured.map(\.arm)]
+        switch method {
+        case .differenceInMeans, .cr2:
+            let r = try armsReference("arms", columns)
+            for row in report.rows {
+                expectMatches(row.estimate, try #require(r[row.arm]), "\(row.arm) \(method):")
+                // All four arms in one fit: n − 4, not the pair's n_arm + n_control − 2.
+                #expect(row.estimate.df == Double(measured.count - 4) && row.nArm + row.nControl < measured.count)
             }
-            let r = try estimatrReference(kind, columns)
-            #expect(r.count == 6)
-            guard r.count == 6 else { continue }
-            expectMatches(row.estimate, r, "\(row.arm) \(method):")
+        case .lin:
+            // The analysis plan's covariates: age_band (text, so R makes it a factor) and has_partial_work (as 0/1).
+            columns["x1"] = measured.map { $0.covariates["age_band"]! }
+            columns["x2"] = measured.map { $0.covariates["has_partial_work"] == "true" ? "1" : "0" }
+            let r = try armsReference("lin", columns)
+            for row in report.rows { expectMatches(row.estimate, try #require(r[row.arm]), "\(row.arm) \(method):") }
+        case .blocked:
+            // estimatr has no blocked difference in means of several arms; each arm is compared with control on their clients.
+            for row in report.rows {
+                let units = measured.filter { $0.arm == row.arm || $0.arm == "control" }
+                let r = try estimatrReference("blocked", [
+                    "y": units.map { String(hours[$0.number]!) }, "z": units.map { $0.arm == row.arm ? "1" : "0" },
+                    "block": units.map { u in u.factors.keys.sorted().map { k in "\(k)=\(u.factors[k]!)" }.joined(separator: ";") },
+                ])
+                expectMatches(row.estimate, r, "\(row.arm) \(method):")
+                #expect(row.nArm + row.nControl == units.count)
+            }
         }
         if method == .differenceInMeans {
             #expect(report.rows.allSatisfy { ($0.pRandomisation ?? 0) > 0 && ($0.pRandomisation ?? 2) <= 1 })
@@ -126,6 +145,31 @@ func expectMatches(_ e: Estimate, _ reference: [Double], _ label: String = "", s
                 let same = full.rows.first { $0.outcome == row.outcome && $0.wave == row.wave && $0.arm == row.arm }
                 #expect(same?.pAdjusted == row.pAdjusted, "\(row.outcome) \(row.wave) \(row.arm)")
             }
+        }
+    }
+
+    @Test("an arm with one measured client is named and left out of the regression; the other arms equal lm_robust(y ~ arm) on the rest, df = n − 3")
+    func thinArmLeftOut() async throws {
+        let t = try await Self.trial()
+        let p = try ProtocolParser.decode(Self.trialText)
+        let enrolments = try await t.store.enrolments(trialID: Fixtures.utrecht, municipality: nil)
+        let lone = try #require(enrolments.first { $0.arm == "bijverdienen" })
+        let measured = enrolments.filter { $0.arm != "bijverdienen" || $0.number == lone.number }
+        let value = { (e: Enrolment) in Double((e.number * 37) % 23) + (e.arm == "vrijstelling" ? 2 : 0) }
+        let outcomes = measured.map { e in
+            OutcomeMeasurement(trialID: Fixtures.utrecht, enrolment: e.number, outcome: "hours_worked", wave: 6, version: 1, value: value(e),
+                               measuredOn: e.enrolledOn, source: "test", outsideWindow: false, reason: nil, recordedBy: "km", recordedAt: Date())
+        }
+        let report = try EffectAnalysis.run(protocol: p, version: 1, trialID: Fixtures.utrecht, enrolments: enrolments, outcomes: outcomes,
+                                            method: .differenceInMeans, outcome: "hours_worked", wave: 6)
+        let controls = measured.filter { $0.arm == "control" }.count
+        #expect(report.skipped == ["hours_worked month 6, bijverdienen: 1 and \(controls) measurements"])
+        let rest = measured.filter { $0.number != lone.number }
+        let r = try armsReference("arms", ["y": rest.map { String(value($0)) }, "arm": rest.map(\.arm)])
+        #expect(report.rows.map(\.arm).sorted() == ["extra-begeleiding", "vrijstelling"])
+        for row in report.rows {
+            expectMatches(row.estimate, try #require(r[row.arm]), row.arm)
+            #expect(row.estimate.df == Double(rest.count - 3))
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ProefAnalysis
 import ProefCore
 import ProefTestSupport
@@ -37,16 +38,16 @@ import Testing
     static func file(arms: [String] = ["control", "treated"], seed: UInt64 = 61) -> (csv: String, columns: [String: [String]]) {
         var rng = SplitMix64(seed: seed)
         var csv = "arm,cluster,age,received,hours\n"
-        var y: [String] = [], z: [String] = [], x: [String] = [], cl: [String] = [], d: [String] = []
+        var y: [String] = [], z: [String] = [], a: [String] = [], x: [String] = [], cl: [String] = [], d: [String] = []
         for i in 0..<160 {
             let cluster = i % 20, arm = arms[cluster % arms.count]
             let age = Double(Int.random(in: 18...64, using: &rng))
             let tookUp = Double.random(in: 0..<1, using: &rng) < (arm == "control" ? 0.1 : 0.85)
             let hours = 8 + (tookUp ? 3 : 0) + 0.1 * age + Double(cluster % 5) + Double.random(in: -5...5, using: &rng)
             csv += "\(arm),km\(cluster),\(age),\(tookUp ? 1 : 0),\(hours)\n"
-            y.append(String(hours)); z.append(arm == "control" ? "0" : "1"); x.append(String(age)); cl.append("km\(cluster)"); d.append(tookUp ? "1" : "0")
+            y.append(String(hours)); z.append(arm == "control" ? "0" : "1"); a.append(arm); x.append(String(age)); cl.append("km\(cluster)"); d.append(tookUp ? "1" : "0")
         }
-        return (csv, ["y": y, "z": z, "x1": x, "cl": cl, "d": d])
+        return (csv, ["y": y, "z": z, "arm": a, "x1": x, "cl": cl, "d": d])
     }
 
     static func run(_ csv: String, method: EffectMethod, covariates: [String] = []) throws -> FileReport {
@@ -74,6 +75,37 @@ import Testing
         let unadjusted = try #require(try Self.run(csv, method: .cr2).rows.first)
         expectMatches(unadjusted.estimate, try estimatrReference("cr2z", columns.filter { ["y", "z", "cl"].contains($0.key) }))
         #expect(unadjusted.estimate.stdError != row.estimate.stdError)
+    }
+
+    @Test("a three-arm file is one regression with an indicator per arm, equal to estimatr on all clients: lm_robust(y ~ arm) with df = n − 3, lm_lin(y ~ arm, covariates = ~ age), CR2 with age")
+    func threeArms() throws {
+        let (csv, columns) = Self.file(arms: ["control", "a", "b"])
+        // A 0/1 take-up column is refused with three arms, so it is not read here.
+        func run(_ method: EffectMethod, _ covariates: [String], _ text: String = csv) throws -> FileReport {
+            var request = FileAnalysis.Request(outcomes: ["hours"])
+            request.columns.covariates = covariates
+            request.columns.received = "not_in_this_file"
+            request.method = method
+            return try FileAnalysis.run(text: text, request)
+        }
+        for (method, kind, names) in [(EffectMethod.differenceInMeans, "arms", ["y", "arm"]), (.lin, "lin", ["y", "arm", "x1"]),
+                                      (.cr2, "arms", ["y", "arm", "x1", "cl"])] {
+            let report = try run(method, names.contains("x1") ? ["age"] : [])
+            #expect(report.rows.map(\.arm) == ["a", "b"], "\(method): \(report.skipped)")
+            let r = try armsReference(kind, columns.filter { names.contains($0.key) })
+            for row in report.rows { expectMatches(row.estimate, try #require(r[row.arm]), "\(method) \(row.arm):") }
+            if method == .differenceInMeans { #expect(report.rows.allSatisfy { $0.estimate.df == 160 - 3 }) }
+        }
+        // With all of b's clients in one cluster, b has no CR2 error: it is named and left out, and a is fitted with control alone.
+        let oneCluster = csv.split(separator: "\n").map { line in
+            line.hasPrefix("b,") ? line.replacingOccurrences(of: #"^b,km\d+,"#, with: "b,km2,", options: .regularExpression) : String(line)
+        }.joined(separator: "\n")
+        let report = try run(.cr2, ["age"], oneCluster)
+        #expect(report.rows.map(\.arm) == ["a"])
+        #expect(report.skipped.contains { $0.hasSuffix("b: arm 'b' has clients in 1 cluster; CR2 needs at least two per arm") }, "\(report.skipped)")
+        let pair = columns["arm"]!.indices.filter { columns["arm"]![$0] != "b" }
+        let r = try armsReference("arms", ["y", "arm", "x1", "cl"].reduce(into: [:]) { out, name in out[name] = pair.map { columns[name]![$0] } })
+        expectMatches(try #require(report.rows.first).estimate, try #require(r["a"]))
     }
 
     @Test("a 0/1 received column in a two-arm file gives the complier effect, equal to estimatr's iv_robust; in a multi-arm file, or with a stray value, it is refused")

@@ -65,16 +65,19 @@ import Testing
         return r
     }
 
-    @Test("several outcomes and waves in one run: effects, risk ratios, complier effects and first stages equal estimatr and statsmodels; Holm per wave equals statsmodels")
+    @Test("several outcomes and waves in one run: effects equal estimatr's lm_robust(y ~ arm) on all three arms; risk ratios, complier effects and first stages (each arm with control) equal estimatr and statsmodels; Holm per wave equals statsmodels")
     func effectsAndCompliance() throws {
         let trial = Trial()
         let report = try FileAnalysis.run(text: trial.long, Self.request(["hours", "work"]))
         #expect(report.rows.count == 2 * 3 * 2, "\(report.skipped)")
         for row in report.rows {
             let values = (row.outcome == "hours" ? trial.hours : trial.work)[row.wave]!
+            let all = trial.clients.indices.filter { values[$0] != nil }
+            let effects = try armsReference("arms", ["y": all.map { String(values[$0]!) }, "arm": all.map { trial.clients[$0].arm }])
+            expectMatches(row.estimate, try #require(effects[row.arm]), "\(row.outcome) \(row.wave) \(row.arm)")
+            #expect(row.estimate.df == Double(all.count - 3))
             let units = trial.units(row.arm, values)
             let z = units.map { trial.clients[$0].arm == row.arm ? "1" : "0" }
-            expectMatches(row.estimate, try estimatrReference("hc2", ["y": units.map { String(values[$0]!) }, "z": z]), "\(row.outcome) \(row.wave) \(row.arm)")
             let took = units.map { u -> String in
                 let c = trial.clients[u]
                 return (c.received.isEmpty ? c.arm : c.received) == row.arm ? "1" : "0"

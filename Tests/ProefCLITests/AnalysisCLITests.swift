@@ -83,17 +83,20 @@ import Testing
         let lin = try await cli.runAsync("analyse", "data.csv", "--outcome", "hours_worked", "--method", "lin", "--covariates", "age", "--csv")
         #expect(lin.status == 0 && lin.stdout.split(separator: "\n").count == 4, "\(lin.stdout)\(lin.stderr)")
         let exported = try CSVTable(parsing: String(contentsOf: cli.folder.appendingPathComponent("data.csv"), encoding: .utf8))
+        // All four arms in one lm_lin(y ~ arm, covariates = ~ age), control the reference level; R prints the other arms in sorted order.
+        let units = exported.rows.filter { !($0.values["hours_worked"] ?? "").isEmpty }
+        let r = try References.r("regression_reference.R", "lin", [
+            "y": units.map { $0.values["hours_worked"]! }, "arm": units.map { $0.values["arm"]! }, "x1": units.map { $0.values["age"]! },
+        ], extra: ["control"])
+        let arms = Set(units.map { $0.values["arm"]! }).subtracting(["control"]).sorted()
+        #expect(r.count == 6 * arms.count)
         for line in lin.stdout.split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            let units = exported.rows.filter { ($0.values["arm"] == f[2] || $0.values["arm"] == "control") && !($0.values["hours_worked"] ?? "").isEmpty }
-            let r = try References.r("estimatr_reference.R", "lin", [
-                "y": units.map { $0.values["hours_worked"]! }, "z": units.map { $0.values["arm"] == f[2] ? "1" : "0" },
-                "x1": units.map { $0.values["age"]! }, "x2": units.map { _ in "0" },
-            ])
+            let a = try #require(arms.firstIndex(of: f[2]))
             // estimate, std_error, df, p_value, ci_lower, ci_upper: the columns both CSVs share.
             let mine = [9, 10, 12, 13, 14, 15].compactMap { Double(f[$0]) }
-            #expect(r.count == 6 && mine.count == 6)
-            for (mine, theirs) in zip(mine, r) {
+            #expect(mine.count == 6)
+            for (mine, theirs) in zip(mine, r.dropFirst(6 * a).prefix(6)) {
                 #expect(abs(mine - theirs) <= 1e-8 * max(abs(mine), abs(theirs)), "\(f[2]): \(mine) vs \(theirs)")
             }
         }

@@ -2,7 +2,8 @@ import ProefCore
 import ProefStats
 
 /// Intention-to-treat effect estimates from a trial's data: every valid enrolment by its
-/// assigned arm, each arm against the control, per outcome (not time to event) and wave.
+/// assigned arm, each arm against the control, per outcome (not time to event) and wave; the
+/// arms' effects come from one regression with all of them (see `ArmComparison`).
 public enum EffectAnalysis {
     /// Measured values: outcome → wave → enrolment number → value.
     typealias Values = [String: [Int: [Int: Double]]]
@@ -36,52 +37,36 @@ public enum EffectAnalysis {
                     if wanted(o.id, w) { unmeasured.append(w) }
                     continue
                 }
-                for arm in p.arms where arm.id != control.id {
-                    var units = valid.filter { ($0.arm == arm.id || $0.arm == control.id) && atWave[$0.number] != nil }
-                    if method == .blocked {
-                        let (kept, left) = estimableStrata(units, stratum: \.stratumLabel) { $0.arm == arm.id }
-                        if !left.isEmpty, wanted(o.id, w) {
-                            skipped.append("\(o.id) month \(w), \(arm.id): the blocked estimate leaves out strata without enough measured clients in both arms: "
-                                           + left.joined(separator: ", "))
-                        }
-                        units = kept
-                    }
-                    let y = units.map { atWave[$0.number]! }
-                    let z = units.map { $0.arm == arm.id }
-                    let nArm = z.filter { $0 }.count, nControl = z.count - nArm
-                    guard nArm >= 2, nControl >= 2 else {
-                        if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(nArm) and \(nControl) measurements") }
-                        continue
-                    }
-                    var row: EffectRow
-                    do {
-                        let names = p.analysis.covariates
-                        let e = try method.estimate(outcome: y, treated: z, blocks: units.map(\.stratumLabel),
-                                                    covariates: covariateColumns(units, names, p),
-                                                    clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
-                        row = EffectRow(outcome: o.id, wave: w, arm: arm.id, control: control.id, method: method, outcome: y, treated: z, estimate: e)
-                    } catch {
-                        if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): \(error)") }
-                        continue
-                    }
-                    let (meanArm, meanControl) = (row.meanArm, row.meanControl)
+                // One regression with every arm (blocked: each arm with control), see ArmComparison.
+                let units = valid.filter { atWave[$0.number] != nil }
+                let comparison = try ArmComparison(
+                    method: method, outcome: units.map { atWave[$0.number]! }, arms: units.map(\.arm), control: control.id,
+                    compared: p.arms.map(\.id).filter { $0 != control.id }, blocks: units.map(\.stratumLabel), clusters: units.map(\.clusterLabel),
+                    covariates: { covariateColumns($0.map { units[$0] }, p.analysis.covariates, p) }, alpha: p.analysis.alpha)
+                if wanted(o.id, w) { skipped += comparison.notes.map { "\(o.id) month \(w), \($0.arm): \($0.text)" } }
+                for pair in comparison.pairs {
+                    let clients = pair.units.map { units[$0] }
+                    let y = clients.map { atWave[$0.number]! }
+                    let z = clients.map { $0.arm == pair.arm }
+                    var row = EffectRow(outcome: o.id, wave: w, arm: pair.arm, control: control.id, method: method, outcome: y, treated: z, estimate: pair.estimate)
                     // Their intervals treat clients as independent, which clients of one cluster are not.
                     guard p.design.type != .cluster else {
                         rows.append(row)
                         continue
                     }
-                    if o.type == .binary, meanArm > 0, meanControl > 0 {
+                    // The risk ratio and the complier effect compare the arm with control on their own clients.
+                    if o.type == .binary, row.meanArm > 0, row.meanControl > 0 {
                         let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: p.analysis.alpha)
                         row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
                     }
                     // Where any received treatment was recorded, clients without a record are taken to have received their arm.
-                    if units.contains(where: { $0.receivedArm != nil }) {
-                        let received = units.map { ($0.receivedArm ?? $0.arm) == arm.id }
+                    if clients.contains(where: { $0.receivedArm != nil }) {
+                        let received = clients.map { ($0.receivedArm ?? $0.arm) == pair.arm }
                         row.firstStage = try? DifferenceInMeans.hc2(outcome: received.map { $0 ? 1 : 0 }, treated: z, alpha: p.analysis.alpha)
                         do {
                             row.cace = try TwoStageLeastSquares.cace(outcome: y, received: received, assigned: z, alpha: p.analysis.alpha)
                         } catch {
-                            if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(arm.id): no complier effect: \(error)") }
+                            if wanted(o.id, w) { skipped.append("\(o.id) month \(w), \(pair.arm): no complier effect: \(error)") }
                         }
                     }
                     rows.append(row)
@@ -138,19 +123,16 @@ public enum EffectAnalysis {
         guard let primary = estimated.first(where: { $0.role == .primary }) ?? estimated.first,
               let wave = rows.filter({ $0.outcome == primary.id }).map(\.wave).max() else { return [] }
         let atWave = value[primary.id]?[wave] ?? [:]
+        // Within one municipality there are no strata to block on; clusters stay clusters.
+        let method: EffectMethod = p.design.type == .cluster ? .cr2 : .differenceInMeans
         var out: [ForestRow] = []
         for municipality in p.municipalities {
-            for arm in p.arms where arm.id != control {
-                let units = valid.filter { $0.municipality == municipality && ($0.arm == arm.id || $0.arm == control) && atWave[$0.number] != nil }
-                let z = units.map { $0.arm == arm.id }
-                // Within one municipality there are no strata to block on; clusters stay clusters.
-                let method: EffectMethod = p.design.type == .cluster ? .cr2 : .differenceInMeans
-                guard z.filter({ $0 }).count >= 2, z.filter({ !$0 }).count >= 2,
-                      let e = try? method.estimate(outcome: units.map { atWave[$0.number]! }, treated: z, blocks: [],
-                                                   covariates: [], clusters: units.map(\.clusterLabel), alpha: p.analysis.alpha)
-                else { continue }
-                out.append(ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: arm.id, estimator: method.rawValue, estimate: e))
-            }
+            let units = valid.filter { $0.municipality == municipality && atWave[$0.number] != nil }
+            guard let comparison = try? ArmComparison(
+                method: method, outcome: units.map { atWave[$0.number]! }, arms: units.map(\.arm), control: control,
+                compared: p.arms.map(\.id).filter { $0 != control }, blocks: [], clusters: units.map(\.clusterLabel),
+                covariates: { _ in [] }, alpha: p.analysis.alpha) else { continue }
+            out += comparison.pairs.map { ForestRow(municipality: municipality, outcome: primary.id, wave: wave, arm: $0.arm, estimator: method.rawValue, estimate: $0.estimate) }
         }
         return out
     }
@@ -183,19 +165,6 @@ public enum EffectAnalysis {
     static func numeric(_ e: Enrolment, _ name: String) -> Double {
         guard let raw = e.covariates[name] else { return 0 }
         return raw == "true" ? 1 : raw == "false" ? 0 : Double(raw) ?? 0
-    }
-
-    /// The clients of the strata the blocked estimator can use, and the labels of the others.
-    /// When every stratum was randomised as a pair, complete pairs are kept (a pair missing one
-    /// outcome has no contrast); otherwise strata with two or more measured clients in each arm.
-    static func estimableStrata<Client>(_ units: [Client], stratum: (Client) -> String, inArm: (Client) -> Bool) -> (kept: [Client], left: [String]) {
-        let strata = Dictionary(grouping: units, by: stratum)
-        let counts = strata.mapValues { members in (members.filter(inArm).count, members.filter { !inArm($0) }.count) }
-        let pairs = counts.values.allSatisfy { $0.0 <= 1 && $0.1 <= 1 }
-        let usable = counts.filter { pairs ? ($0.value == (1, 1)) : ($0.value.0 >= 2 && $0.value.1 >= 2) }
-        // Without a single usable stratum the estimator's own error says why.
-        guard !usable.isEmpty else { return (units, []) }
-        return (units.filter { usable[stratum($0)] != nil }, counts.keys.filter { usable[$0] == nil }.sorted())
     }
 
     /// The clients' covariates as regression columns (a row per client): a categorical one as

@@ -129,42 +129,24 @@ struct FileAnalysisRun {
                 continue
             }
             let values = file.outcomes[name]!.columns[k].values.values
-            for arm in arms {
-                var units = measured.filter { file.arm.codes[$0] == arm.code || file.arm.codes[$0] == control }
-                if request.method == .blocked {
-                    // As `proef estimate` does: strata without two measured clients per arm are left out, and named.
-                    let (kept, left) = EffectAnalysis.estimableStrata(units, stratum: { file.stratum![$0] }) { file.arm.codes[$0] == arm.code }
-                    if !left.isEmpty {
-                        skipped.append("\(name) wave \(w), \(arm.label): the blocked estimate leaves out strata without enough measured clients in both arms: "
-                                       + left.joined(separator: ", "))
-                    }
-                    units = kept
-                }
+            // As in `proef estimate`: one regression with every arm (blocked: each arm with control).
+            let comparison = try ArmComparison(
+                method: request.method, outcome: measured.map { values[$0] }, arms: measured.map { file.arm[$0] }, control: c.control,
+                compared: arms.map(\.label), blocks: measured.map { file.stratum?[$0] ?? "" }, clusters: clusters(measured),
+                covariates: { try covariateColumns($0.map { measured[$0] }) }, alpha: request.alpha)
+            skipped += comparison.notes.map { "\(name) wave \(w), \($0.arm): \($0.text)" }
+            for pair in comparison.pairs {
+                let units = pair.units.map { measured[$0] }
                 let y = units.map { values[$0] }
-                let z = units.map { file.arm.codes[$0] == arm.code }
-                let nArm = z.reduce(0) { $0 + ($1 ? 1 : 0) }
-                guard nArm >= 2, z.count - nArm >= 2 else {
-                    skipped.append("\(name) wave \(w), \(arm.label): \(nArm) and \(z.count - nArm) measurements")
-                    continue
-                }
-                let e: Estimate
-                do {
-                    e = try request.method.estimate(outcome: y, treated: z, blocks: units.map { file.stratum?[$0] ?? "" },
-                                                    covariates: try covariateColumns(units), clusters: clusters(units), alpha: request.alpha)
-                } catch let error as ProefError {
-                    throw error
-                } catch {
-                    skipped.append("\(name) wave \(w), \(arm.label): \(error)")
-                    continue
-                }
-                var row = EffectRow(outcome: name, wave: w, arm: arm.label, control: c.control, method: request.method, outcome: y, treated: z, estimate: e)
+                let z = units.map { file.arm.codes[$0] != control }
+                var row = EffectRow(outcome: name, wave: w, arm: pair.arm, control: c.control, method: request.method, outcome: y, treated: z, estimate: pair.estimate)
                 // As in `proef estimate`: not with clusters, whose clients are not independent.
                 if request.method != .cr2 {
                     if y.allSatisfy({ $0 == 0 || $0 == 1 }), row.meanArm > 0, row.meanControl > 0 {
                         let rr = RiskComparison.ratio(outcome: y.map { $0 == 1 }, treated: z, alpha: request.alpha)
                         row.riskRatio = RiskRatio(ratio: rr.ratio, ciLower: rr.lower, ciUpper: rr.upper, pValue: rr.pValue)
                     }
-                    compliance(&row, units, y, z, arm.label)
+                    compliance(&row, units, y, z, pair.arm)
                 }
                 rows.append(row)
             }
