@@ -81,14 +81,18 @@ struct ReportPlots {
         let rows = words.effects.forest
         let lo = min(0, rows.map(\.estimate.ciLower).min() ?? 0), hi = max(0, rows.map(\.estimate.ciUpper).max() ?? 0)
         let pad = (hi - lo) * 0.05
-        var plot = SVGPlot(x: (lo - pad)...(hi + pad), y: 0...Double(rows.count + 1), left: 230, right: 40)
+        // Each row named on two lines, municipality above arm; the margin as wide as the longest.
+        let names = rows.map { (words.wording.municipality($0.municipality), words.arm($0.arm)) }
+        let longest = names.flatMap { [$0.0.count, $0.1.count] }.max() ?? 10
+        var plot = SVGPlot(x: (lo - pad)...(hi + pad), y: 0...Double(rows.count + 1), left: min(340, Double(longest) * 6.3 + 20), right: 40)
         plot.axes(xLabel: t.text("plot.effect"), yLabel: "", xTicks: SVGPlot.ticks(plot.x).map { ($0, tick($0)) }, yTicks: [])
         plot.line(0, 0, 0, Double(rows.count + 1), color: "#777", dash: true)
         for (i, r) in rows.enumerated() {
             let y = Double(rows.count - i)
             plot.line(r.estimate.ciLower, y, r.estimate.ciUpper, y, color: color(r.arm), width: 2)
             plot.dot(r.estimate.estimate, y, color: color(r.arm))
-            plot.text("\(words.wording.municipality(r.municipality)): \(words.arm(r.arm))", atX: plot.left - 8, atY: plot.py(y) + 4, anchor: "end", size: 11)
+            plot.text(names[i].0, atX: plot.left - 8, atY: plot.py(y) - 3, anchor: "end", size: 11, color: "#555")
+            plot.text(names[i].1, atX: plot.left - 8, atY: plot.py(y) + 11, anchor: "end", size: 11)
         }
         let first = rows.first
         return plot.render(title: t.format("plot.forestTitle", ["outcome": first.map { words.outcome($0.outcome) } ?? "",

@@ -207,8 +207,10 @@ struct ReportSummary {
             let wave = o.type == .timeToEvent ? nil : headlineWave(o)
             let rows = words.input.consort.attrition.filter { $0.outcome == o.id && $0.due > 0 && (wave == nil || $0.wave == wave) }
             let latest = rows.map(\.wave).max()
-            let rates = rows.filter { $0.wave == latest }.map { ($0.arm, $0.rate) }
-            if let hi = rates.map(\.1).max(), let lo = rates.map(\.1).min(), hi - lo > Self.differentialAttrition {
+            let atLatest = rows.filter { $0.wave == latest }
+            let rates = atLatest.map { ($0.arm, $0.rate) }
+            if let hi = rates.map(\.1).max(), let lo = rates.map(\.1).min(), hi - lo > Self.differentialAttrition,
+               Self.missingnessP(atLatest.map { ($0.due, $0.missing) }) < 0.05 {
                 out.append(t.format("warning.attrition", ["outcome": words.outcome(o),
                                                           "rates": rates.map { "\(words.arm($0.0)) \(words.percent($0.1))" }.joined(separator: ", ")]))
             }
@@ -218,10 +220,26 @@ struct ReportSummary {
         return out.map { ["text": $0] }
     }
 
+    /// Pearson's chi-square test that the share missing is the same in every arm (a k × 2
+    /// table of missing and measured); 1 when nothing is missing or only one arm is due.
+    static func missingnessP(_ arms: [(due: Int, missing: Int)]) -> Double {
+        let due = arms.reduce(0) { $0 + $1.due }, missing = arms.reduce(0) { $0 + $1.missing }
+        guard arms.count > 1, missing > 0, missing < due else { return 1 }
+        let rate = Double(missing) / Double(due)
+        var statistic = 0.0
+        for a in arms where a.due > 0 {
+            let expectedMissing = Double(a.due) * rate, expectedMeasured = Double(a.due) * (1 - rate)
+            statistic += pow(Double(a.missing) - expectedMissing, 2) / expectedMissing
+            statistic += pow(Double(a.due - a.missing) - expectedMeasured, 2) / expectedMeasured
+        }
+        return ChiSquare.survival(statistic, df: Double(arms.filter { $0.due > 0 }.count - 1))
+    }
+
     /// Below this the arms' sizes differ from the plan more than chance readily gives.
     static let sampleRatioThreshold = 0.01
     /// What Works Clearinghouse: a baseline difference above 0.25 SD cannot be adjusted away.
     static let balanceThreshold = 0.25
-    /// A difference between arms in the share missing that can bias the comparison.
+    /// A difference between arms in the share missing that can bias the comparison (flagged
+    /// only when a chi-square test also finds it beyond chance, p < 0.05).
     static let differentialAttrition = 0.05
 }
