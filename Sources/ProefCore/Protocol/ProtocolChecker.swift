@@ -38,7 +38,6 @@ struct ProtocolChecker {
             report("format", .format2Needed, "labels, consent texts and derived covariates are format 2; write 'format: 2'")
         }
         if !Identifier.isSlug(p.id) { report("id", .invalidTrialID, ["value": p.id], "'\(p.id)' is not a valid id: use 1-64 lower-case letters, digits and '-'") }
-        if p.municipalities.isEmpty { report("municipalities", .noMunicipality, "name at least one municipality") }
         for (i, code) in p.municipalities.enumerated() where !Municipality.isValidCode(code) {
             report("municipalities[\(i)]", .invalidMunicipalityCode, ["value": code], "'\(code)' is not a CBS municipality code (GM followed by four digits)")
         }

@@ -41,7 +41,6 @@ extension ProtocolIssue {
         case format2Needed
         /// value
         case invalidTrialID
-        case noMunicipality
         /// value
         case invalidMunicipalityCode
         /// value (a municipality, conflicting trial, stratum, factor or analysis covariate)
