@@ -113,7 +113,9 @@ def main():
         problems.append(f"nl.json lacks {key}")
     for key in sorted(set(flat_nl) & set(flat_en)):
         a, b = set(PLACEHOLDER.findall(flat_nl[key])), set(PLACEHOLDER.findall(flat_en[key]))
-        if a != b:
+        # A protocol issue's text uses what its language needs of the values its code gives;
+        # ProtocolIssuePageTests checks each against those values.
+        if a != b and not key.startswith("protocolIssue."):
             problems.append(f"{key}: placeholders differ (nl {sorted(a)}, en {sorted(b)})")
         for lang, value in (("nl", flat_nl[key]), ("en", flat_en[key])):
             if not value.strip():

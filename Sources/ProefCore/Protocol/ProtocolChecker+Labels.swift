@@ -24,21 +24,26 @@ extension ProtocolChecker {
     private mutating func checkLanguages<L>(_ labels: TrialProtocol.Labels<L>?, path: String, optionalTexts: (L) -> [String]) {
         guard let labels else { return }
         for code in labels.keys.sorted() where TrialProtocol.Language(rawValue: code) == nil {
-            report("\(path).\(code)", "'\(code)' is not a language of Proef; write nl (Dutch) and en (English)")
+            report("\(path).\(code)", .unknownLanguage, ["value": code], "'\(code)' is not a language of Proef; write nl (Dutch) and en (English)")
         }
         let all = TrialProtocol.Language.allCases
         let given = all.filter { labels[$0.rawValue] != nil }
         for missing in all where labels[missing.rawValue] == nil {
             let known = given.map(\.rawValue).joined(separator: " and ")
-            report(path, given.isEmpty ? "give the text in \(all.map(\.rawValue).joined(separator: " and "))"
-                   : "given in \(known) but not in \(missing.rawValue) (\(missing.name)); write every language, so that no page mixes them")
+            if given.isEmpty {
+                let languages = all.map(\.rawValue).joined(separator: " and ")
+                report(path, .labelsWithoutLanguage, ["languages": languages], "give the text in \(languages)")
+            } else {
+                report(path, .labelsMissingLanguage, ["given": known, "missing": missing.rawValue, "missingName": missing.name],
+                       "given in \(known) but not in \(missing.rawValue) (\(missing.name)); write every language, so that no page mixes them")
+            }
         }
         let texts = given.compactMap { l in labels[l.rawValue].map { (l, Set(optionalTexts($0))) } }
         let union = texts.reduce(into: Set<String>()) { $0.formUnion($1.1) }
         for (language, present) in texts {
             for text in union.subtracting(present).sorted() {
                 let others = texts.filter { $0.1.contains(text) }.map { $0.0.rawValue }.joined(separator: " and ")
-                report("\(path).\(language.rawValue).\(text)", "gives no \(text), while \(others) does")
+                report("\(path).\(language.rawValue).\(text)", .labelTextMissing, ["text": text, "others": others, "language": language.rawValue], "gives no \(text), while \(others) does")
             }
         }
     }
@@ -49,14 +54,14 @@ extension ProtocolChecker {
             guard let levels = label.levels else { continue }
             let levelsPath = "\(path).\(code).levels"
             guard c.type == .categorical else {
-                report(levelsPath, "level labels are for categorical covariates; '\(c.name)' is \(c.type.rawValue)")
+                report(levelsPath, .levelLabelsNotCategorical, ["covariate": c.name, "type": c.type.rawValue], "level labels are for categorical covariates; '\(c.name)' is \(c.type.rawValue)")
                 continue
             }
             for level in levels.keys.sorted() where !c.levels.contains(level) {
-                report("\(levelsPath).\(level)", "'\(level)' is not a level of '\(c.name)' (\(c.levels.joined(separator: ", ")))")
+                report("\(levelsPath).\(level)", .notALevel, ["value": level, "covariate": c.name, "levels": c.levels.joined(separator: ", ")], "'\(level)' is not a level of '\(c.name)' (\(c.levels.joined(separator: ", ")))")
             }
             for level in c.levels where levels[level] == nil {
-                report(levelsPath, "gives no label for level '\(level)'; label every level or none")
+                report(levelsPath, .levelLabelMissing, ["level": level], "gives no label for level '\(level)'; label every level or none")
             }
         }
     }

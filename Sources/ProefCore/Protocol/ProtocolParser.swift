@@ -13,7 +13,7 @@ public enum ProtocolParser {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                return .failure(invalid([ProtocolIssue(file: file, field: "", message: "the document is empty")]))
+                return .failure(invalid([ProtocolIssue(file: file, field: "", code: .documentEmpty, message: "the document is empty")]))
             }
             root = node
         } catch {
@@ -47,12 +47,13 @@ public enum ProtocolParser {
     private static func syntaxIssue(_ error: any Error, file: String?) -> ProtocolIssue {
         switch error as? YamlError {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return ProtocolIssue(file: file, line: mark.line, column: mark.column, field: "", message: "not valid YAML: \(problem)")
+            return ProtocolIssue(file: file, line: mark.line, column: mark.column, field: "", code: .notYAML, values: ["problem": problem],
+                                 message: "not valid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
             return ProtocolIssue(file: file, line: context.mark.line, column: context.mark.column, field: duplicates.joined(separator: ", "),
-                                 message: "appears more than once in the same mapping")
+                                 code: .duplicateKey, values: ["keys": duplicates.joined(separator: ", ")], message: "appears more than once in the same mapping")
         default:
-            return ProtocolIssue(file: file, field: "", message: "not valid YAML: \(error)")
+            return ProtocolIssue(file: file, field: "", code: .notYAML, values: ["problem": "\(error)"], message: "not valid YAML: \(error)")
         }
     }
 }

@@ -15,9 +15,13 @@ struct YAMLFieldReader {
         func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
     }
 
-    mutating func report(_ path: String, _ message: String, at node: Node? = nil) {
+    mutating func report(_ path: String, _ code: ProtocolIssue.Code, _ message: String, at node: Node?) {
+        report(path, code, [:], message, at: node)
+    }
+
+    mutating func report(_ path: String, _ code: ProtocolIssue.Code, _ values: [String: String], _ message: String, at node: Node?) {
         let mark = node?.mark ?? marks[path] ?? nearestMark(path)
-        issues.append(ProtocolIssue(line: mark?.line, column: mark?.column, field: path, message: message))
+        issues.append(ProtocolIssue(line: mark?.line, column: mark?.column, field: path, code: code, values: values, message: message))
     }
 
     /// The mark of the closest enclosing field that was read, for problems about absent fields.
@@ -33,18 +37,19 @@ struct YAMLFieldReader {
     mutating func mapping(_ node: Node, path: String, known: [String]) -> Fields? {
         marks[path] = node.mark
         guard case let .mapping(mapping) = node else {
-            report(path, "expected a mapping (key: value lines), found \(Self.kind(node))", at: node)
+            report(path, .notMapping, Self.found(node), "expected a mapping (key: value lines), found \(Self.kind(node))", at: node)
             return nil
         }
         var values: [String: Node] = [:]
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
-                report(path, "keys must be plain words", at: keyNode)
+                report(path, .keyNotPlain, "keys must be plain words", at: keyNode)
                 continue
             }
             let childPath = path.isEmpty ? key : "\(path).\(key)"
             guard known.contains(key) else {
-                report(childPath, "unknown field '\(key)'; expected one of: \(known.joined(separator: ", "))", at: keyNode)
+                report(childPath, .unknownField, ["key": key, "known": known.joined(separator: ", ")],
+                       "unknown field '\(key)'; expected one of: \(known.joined(separator: ", "))", at: keyNode)
                 continue
             }
             values[key] = value
@@ -55,7 +60,7 @@ struct YAMLFieldReader {
 
     mutating func require(_ f: Fields, _ key: String) -> Node? {
         guard let node = f.values[key], !Self.isNull(node) else {
-            report(f.child(key), "is required", at: nil)
+            report(f.child(key), .required, "is required", at: nil)
             return nil
         }
         return node
@@ -73,12 +78,12 @@ struct YAMLFieldReader {
 
     mutating func scalarString(_ node: Node, path: String) -> String? {
         guard case let .scalar(scalar) = node else {
-            report(path, "expected text, found \(Self.kind(node))", at: node)
+            report(path, .notText, Self.found(node), "expected text, found \(Self.kind(node))", at: node)
             return nil
         }
         let text = scalar.string
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            report(path, "must not be empty", at: node)
+            report(path, .empty, "must not be empty", at: node)
             return nil
         }
         return text
@@ -91,7 +96,7 @@ struct YAMLFieldReader {
 
     mutating func integer(_ node: Node, path: String) -> Int? {
         guard case .scalar = node, node.tag == .init(.int), let value = node.int else {
-            report(path, "expected a whole number, found \(Self.describe(node))", at: node)
+            report(path, .notInteger, Self.found(node), "expected a whole number, found \(Self.describe(node))", at: node)
             return nil
         }
         return value
@@ -101,7 +106,7 @@ struct YAMLFieldReader {
         guard let node = required ? require(f, key) : present(f, key) else { return nil }
         guard case .scalar = node, node.tag == .init(.int) || node.tag == .init(.float),
               let value = node.float, value.isFinite else {
-            report(f.child(key), "expected a number, found \(Self.describe(node))", at: node)
+            report(f.child(key), .notNumber, Self.found(node), "expected a number, found \(Self.describe(node))", at: node)
             return nil
         }
         return value
@@ -110,7 +115,7 @@ struct YAMLFieldReader {
     mutating func bool(_ f: Fields, _ key: String, default value: Bool) -> Bool {
         guard let node = present(f, key) else { return value }
         guard case .scalar = node, node.tag == .init(.bool), let b = node.bool else {
-            report(f.child(key), "expected true or false, found \(Self.describe(node))", at: node)
+            report(f.child(key), .notBoolean, Self.found(node), "expected true or false, found \(Self.describe(node))", at: node)
             return value
         }
         return b
@@ -119,7 +124,7 @@ struct YAMLFieldReader {
     mutating func date(_ f: Fields, _ key: String) -> CalendarDate? {
         guard let node = require(f, key), let text = scalarString(node, path: f.child(key)) else { return nil }
         guard let date = CalendarDate(text) else {
-            report(f.child(key), "'\(text)' is not a date; write YYYY-MM-DD", at: node)
+            report(f.child(key), .notDate, ["value": text], "'\(text)' is not a date; write YYYY-MM-DD", at: node)
             return nil
         }
         return date
@@ -129,7 +134,8 @@ struct YAMLFieldReader {
         guard let node = value == nil ? require(f, key) : present(f, key) else { return value }
         guard let text = scalarString(node, path: f.child(key)) else { return nil }
         guard let result = E(rawValue: text) else {
-            report(f.child(key), "'\(text)' is not one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))", at: node)
+            let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+            report(f.child(key), .notOneOf, ["value": text, "allowed": allowed], "'\(text)' is not one of: \(allowed)", at: node)
             return nil
         }
         return result
@@ -139,10 +145,10 @@ struct YAMLFieldReader {
     mutating func sequence(_ f: Fields, _ key: String, required: Bool = false) -> [(path: String, node: Node)] {
         guard let node = required ? require(f, key) : present(f, key) else { return [] }
         guard case let .sequence(items) = node else {
-            report(f.child(key), "expected a list, found \(Self.kind(node))", at: node)
+            report(f.child(key), .notList, Self.found(node), "expected a list, found \(Self.kind(node))", at: node)
             return []
         }
-        if required && items.isEmpty { report(f.child(key), "must not be empty", at: node) }
+        if required && items.isEmpty { report(f.child(key), .empty, "must not be empty", at: node) }
         return items.enumerated().map { index, item in
             let path = "\(f.child(key))[\(index)]"
             marks[path] = item.mark
@@ -156,13 +162,13 @@ struct YAMLFieldReader {
         guard let node = present(f, key) else { return nil }
         let path = f.child(key)
         guard case let .mapping(mapping) = node else {
-            report(path, "expected a mapping (key: value lines), found \(Self.kind(node))", at: node)
+            report(path, .notMapping, Self.found(node), "expected a mapping (key: value lines), found \(Self.kind(node))", at: node)
             return nil
         }
         var out: [String: T] = [:]
         for (keyNode, value) in mapping {
             guard let name = keyNode.scalar?.string else {
-                report(path, "keys must be plain words", at: keyNode)
+                report(path, .keyNotPlain, "keys must be plain words", at: keyNode)
                 continue
             }
             let childPath = "\(path).\(name)"
@@ -192,4 +198,17 @@ struct YAMLFieldReader {
     }
 
     static func describe(_ node: Node) -> String { kind(node) }
+
+    /// What stood where another kind of value belongs: `found` as the English message words it,
+    /// `foundKind` (mapping, list, text or alias) and `foundText` (the text, empty for a
+    /// mapping or list) for a reader that words it otherwise.
+    static func found(_ node: Node) -> [String: String] {
+        let kind = switch node {
+        case .mapping: "mapping"
+        case .sequence: "list"
+        case .scalar: "text"
+        case .alias: "alias"
+        }
+        return ["found": Self.kind(node), "foundKind": kind, "foundText": node.scalar?.string ?? ""]
+    }
 }

@@ -81,6 +81,14 @@ struct ProtocolPages: Sendable {
         e.issues.isEmpty ? [ProtocolIssue(field: e.field ?? "", message: e.message)] : e.issues
     }
 
+    /// An issue in the page's language: the catalogue's `protocolIssue.<code>` filled with the
+    /// issue's values and `{field}`, its field path. An issue without a code, or with one the
+    /// catalogue lacks, shows its English message.
+    static func text(_ issue: ProtocolIssue, _ t: Catalogue) -> String {
+        guard let code = issue.code, t.has("protocolIssue.\(code.rawValue)") else { return issue.message }
+        return t.format("protocolIssue.\(code.rawValue)", issue.values.merging(["field": issue.field]) { own, _ in own })
+    }
+
     /// The listing with each issue at its line, and the summary's items linking to those lines.
     private func listing(_ visit: Visit, _ text: String, _ issues: [ProtocolIssue]) -> ([String: Any], [FieldError]) {
         let t = visit.t
@@ -90,17 +98,17 @@ struct ProtocolPages: Sendable {
             var row: [String: Any] = ["number": String(n), "text": String(line)]
             if let own = byLine[n] {
                 row["hasIssues"] = true
-                row["issues"] = own.map { ["field": $0.field, "message": $0.message] }
+                row["issues"] = own.map { ["field": $0.field, "message": Self.text($0, t)] }
             }
             return row
         }
         var yaml: [String: Any] = ["issueCountText": t.plural("yaml.issueCount", count: issues.count, formattedCount: visit.language.integer(issues.count)),
                                    "lines": lines]
         let documentIssues = issues.filter { $0.line == nil }
-        if !documentIssues.isEmpty { yaml["documentIssues"] = ["items": documentIssues.map { ["field": $0.field.isEmpty ? "protocol" : $0.field, "message": $0.message] }] }
+        if !documentIssues.isEmpty { yaml["documentIssues"] = ["items": documentIssues.map { ["field": $0.field.isEmpty ? "protocol" : $0.field, "message": Self.text($0, t)] }] }
         let errors = issues.map { i in
-            i.line.map { FieldError(target: "yaml-line-\($0)", message: t.format("validation.protocolIssue", ["line": String($0), "message": i.message])) }
-                ?? FieldError(target: "yaml-listing", message: t.format("validation.protocolDocument", ["message": i.message]))
+            i.line.map { FieldError(target: "yaml-line-\($0)", message: t.format("validation.protocolIssue", ["line": String($0), "message": Self.text(i, t)])) }
+                ?? FieldError(target: "yaml-listing", message: t.format("validation.protocolDocument", ["message": Self.text(i, t)]))
         }
         return (yaml, errors)
     }
