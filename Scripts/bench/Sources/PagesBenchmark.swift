@@ -62,7 +62,7 @@ func pagesBenchmark(enrolments count: Int, samples: Int) async throws {
         var times: [Double] = []
         for _ in 0..<samples { times.append(try await send(path, cookie: cookie, expect: [200])) }
         times.sort()
-        print(String(format: "%@ of a trial with %d enrolments: %d renders, p50 %.1f ms, p99 %.1f ms (goal: p99 under 50 ms)",
+        say(String(format: "%@ of a trial with %d enrolments: %d renders, p50 %.1f ms, p99 %.1f ms (goal: p99 under 50 ms)",
                      name, count, samples, percentile(times, 0.5), percentile(times, 0.99)))
     }
 
@@ -88,16 +88,22 @@ func pagesBenchmark(enrolments count: Int, samples: Int) async throws {
                                        contentType: "application/json", expect: [201]))
     }
     let webMean = webTimes.reduce(0, +) / Double(samples), apiMean = apiTimes.reduce(0, +) / Double(samples)
-    print(String(format: "enrolment through the web form: mean %.2f ms; through the API: mean %.2f ms; ratio %.2f (goal: at most 1.5)",
+    say(String(format: "enrolment through the web form: mean %.2f ms; through the API: mean %.2f ms; ratio %.2f (goal: at most 1.5)",
                  webMean, apiMean, webMean / apiMean))
 }
+
+/// A figure written at once, unbuffered, so it survives whatever happens after it.
+private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 private func urlEncoded(_ s: String) -> String {
     s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
 }
 
 /// Keeps a 303 after a form as the answer, as the timing of the POST alone.
+/// (The completion-handler form: FoundationNetworking on Linux does not call the async one.)
 private final class RedirectBlocker: NSObject, URLSessionTaskDelegate, Sendable {
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest) async -> URLRequest? { nil }
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
 }
