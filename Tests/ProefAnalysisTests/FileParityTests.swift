@@ -132,6 +132,7 @@ import Testing
         let trial = Trial()
         var request = FileAnalysis.Request(outcomes: [])
         request.time = (event: "exited", days: "t_days")
+        request.restrictedMeanDays = 300
         let report = try FileAnalysis.run(text: trial.long, request)
         #expect(report.rows.isEmpty && report.survival.map(\.arm) == ["a", "b"], "\(report.skipped)")
         for row in report.survival {
@@ -142,6 +143,12 @@ import Testing
             ]
             let cox = try survivalReference("cox", columns.filter { $0.key != "group" })
             #expect(abs(row.hazardRatio - exp(cox[0])) <= 1e-6 * row.hazardRatio && abs(row.pValue - cox[4]) <= 1e-6 * max(cox[4], 1e-12))
+            let model = try survivalReference("coxmodel", columns.filter { $0.key != "group" })
+            let modelBased = try #require(row.modelBased)
+            for (mine, theirs) in zip([modelBased.logHazard.estimate, modelBased.logHazard.stdError, modelBased.logHazard.statistic,
+                                       modelBased.logHazard.pValue, modelBased.ciLower, modelBased.ciUpper], model) {
+                #expect(abs(mine - theirs) <= 1e-6 * abs(theirs), "model-based Cox: \(mine) vs \(theirs)")
+            }
             let logRank = try survivalReference("logrank", columns.filter { $0.key != "x1" })
             #expect(abs(row.logRankP - logRank[2]) <= 1e-6 * max(logRank[2], 1e-12))
             // kmsummary: per curve (groups in sorted order) the median, its lower and upper limit, rmean and se(rmean).
@@ -156,7 +163,25 @@ import Testing
                     #expect(mine.map { abs($0 - theirs) <= 1e-6 * theirs } ?? theirs.isNaN, "\(group): \(String(describing: mine)) vs \(theirs)")
                 }
             }
+            // --rmst 300: each arm's restricted mean and arm − control; R's difference is the second curve (control) minus the first.
+            let rmst = try References.r("survival_reference.R", "kmsummary", columns.filter { $0.key != "x1" }, extra: ["0.95", "300"])
+            let m = try #require(row.restrictedMean)
+            let (armMean, controlMean) = (rmst[3], rmst[5 + 3])
+            #expect(abs(m.arm.estimate - armMean) <= 1e-9 * armMean && abs(m.control.estimate - controlMean) <= 1e-9 * controlMean)
+            #expect(abs(m.arm.stdError - rmst[4]) <= 1e-9 * rmst[4] && abs(m.control.stdError - rmst[5 + 4]) <= 1e-9 * rmst[5 + 4])
+            let d = m.difference, r = Array(rmst[10..<16])
+            for (mine, theirs) in zip([-d.estimate, d.stdError, -d.statistic, d.pValue, -d.ciUpper, -d.ciLower], r) {
+                #expect(abs(mine - theirs) <= 1e-9 * abs(theirs), "RMST difference: \(mine) vs \(theirs)")
+            }
         }
+    }
+
+    @Test("a restricted mean horizon past an arm's follow-up is refused naming --rmst")
+    func restrictedMeanBeyondFollowUp() throws {
+        var request = FileAnalysis.Request(outcomes: [])
+        request.time = (event: "exited", days: "t_days")
+        request.restrictedMeanDays = 1000
+        #expect { _ = try FileAnalysis.run(text: Trial().long, request) } throws: { ($0 as? ProefError)?.field == "--rmst" }
     }
 
     @Test("a wide file addressed by outcome name gives the long file's rows and attrition")

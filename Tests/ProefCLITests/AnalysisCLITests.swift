@@ -29,6 +29,32 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.contains("no column 'income'"))
     }
 
+    @Test("fixed effects, odds ratios, subgroups, the ICC, model-based Cox errors and restricted means are asked for by flag and shown in the text and the JSON; --fixed-effects with blocked exits 2 naming it")
+    func statisticianFlags() async throws {
+        let cli = try CLI()
+        var csv = "arm,site,cluster,work,hours,exited,t_days\n"
+        for i in 0..<120 {
+            csv += "\(["control", "a", "b"][i % 3]),s\(i % 4),km\(i % 12),\((i * 7) % 5 < 2 ? 1 : 0),\((i * 13) % 29),\(i % 3 == 0 ? 0 : 1),\(10 + (i * 17) % 300)\n"
+        }
+        _ = try cli.write("trial.csv", csv)
+        let flags = ["analyse", "trial.csv", "--outcome", "work,hours", "--fixed-effects", "site", "--odds-ratios", "--subgroup", "site", "--icc"]
+        let text = try await cli.runAsync(flags)
+        #expect(text.status == 0, "\(text.stderr)")
+        for heading in ["fixed effects of 'site' absorbed", "odds ratios of the binary outcomes", "effects by subgroup", "interaction tests", "intra-cluster correlation"] {
+            #expect(text.stdout.contains(heading), "\(heading): \(text.stdout)")
+        }
+        let json = try await cli.runAsync(flags + ["--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
+        let rows = report["rows"] as? [[String: Any]] ?? []
+        #expect(report["fixed_effects"] as? String == "site" && rows.contains { $0["odds_ratio"] != nil }, "\(json.stdout)")
+        #expect((report["subgroups"] as? [Any])?.count == 2 && (report["cluster_correlations"] as? [Any])?.count == 2, "\(json.stdout)")
+        let survival = try await cli.runAsync("analyse", "trial.csv", "--time", "t_days", "--event", "exited", "--rmst", "200")
+        #expect(survival.status == 0 && survival.stdout.contains("P (MODEL)") && survival.stdout.contains("restricted mean survival time up to 200 days"),
+                "\(survival.stdout)\(survival.stderr)")
+        let blocked = try await cli.runAsync("analyse", "trial.csv", "--outcome", "hours", "--method", "blocked", "--stratum-column", "site", "--fixed-effects", "site")
+        #expect(blocked.status == 2 && blocked.stderr.contains("--fixed-effects"), "\(blocked.stderr)")
+    }
+
     @Test("analysing an export gives the same numbers as proef estimate on the database")
     func exportRoundTrip() async throws {
         let cli = try CLI()

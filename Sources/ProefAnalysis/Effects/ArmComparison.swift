@@ -27,17 +27,20 @@ struct ArmComparison {
     ///   - arms: each client's arm.
     ///   - compared: the arms to compare with control, in the order of `pairs`. Clients of other arms are left out.
     ///   - blocks, clusters: a label per client, read only by the methods that use them.
+    ///   - fixedEffects: a level per client absorbed in the regression (difference in means or
+    ///     cr2 only), as `lm_robust(..., fixed_effects = ~ level)`; nil for none.
     ///   - covariates: the regression columns of the clients at these indices (a row per client),
     ///     read only by the methods that adjust. What it throws is bad input and propagates;
     ///     what an estimator throws becomes a note.
     init(method: EffectMethod, outcome y: [Double], arms: [String], control: String, compared: [String],
-         blocks: @autoclosure () -> [String], clusters: @autoclosure () -> [String],
+         blocks: @autoclosure () -> [String], clusters: @autoclosure () -> [String], fixedEffects: [String]? = nil,
          covariates: ([Int]) throws -> [[Double]], alpha: Double) throws {
         precondition(arms.count == y.count)
+        precondition(fixedEffects == nil || method == .differenceInMeans || method == .cr2, "fixed effects are absorbed in the plain regression only")
         if method == .blocked {
             blockedPairs(y, arms, control, compared, blocks(), alpha)
         } else {
-            try regression(method, y, arms, control, compared, clusters, covariates, alpha)
+            try regression(method, y, arms, control, compared, clusters, fixedEffects, covariates, alpha)
         }
     }
 
@@ -45,7 +48,7 @@ struct ArmComparison {
     /// cannot estimate on its own account (aliased, in one cluster, no standard error) is named
     /// and left out, and the others are fitted again without it.
     private mutating func regression(_ method: EffectMethod, _ y: [Double], _ arms: [String], _ control: String, _ compared: [String],
-                                     _ clusters: () -> [String], _ covariates: ([Int]) throws -> [[Double]], _ alpha: Double) throws {
+                                     _ clusters: () -> [String], _ fixedEffects: [String]?, _ covariates: ([Int]) throws -> [[Double]], _ alpha: Double) throws {
         let nControl = arms.count(where: { $0 == control })
         var included: [String] = []
         for arm in compared {
@@ -59,12 +62,12 @@ struct ArmComparison {
             let x = method.usesCovariates ? try covariates(units) : []
             let effects: ArmEffects
             do {
-                let (yu, au) = (units.map { y[$0] }, units.map { arms[$0] })
+                let (yu, au, fe) = (units.map { y[$0] }, units.map { arms[$0] }, fixedEffects.map { f in units.map { f[$0] } })
                 switch method {
-                case .differenceInMeans: effects = try ArmRegression.effects(outcome: yu, arms: au, control: control, alpha: alpha)
+                case .differenceInMeans: effects = try ArmRegression.effects(outcome: yu, arms: au, control: control, fixedEffects: fe, alpha: alpha)
                 case .lin: effects = try ArmRegression.lin(outcome: yu, arms: au, control: control, covariates: x, alpha: alpha)
                 case .cr2:
-                    effects = try ArmRegression.effects(outcome: yu, arms: au, control: control, covariates: x,
+                    effects = try ArmRegression.effects(outcome: yu, arms: au, control: control, covariates: x, fixedEffects: fe,
                                                         variance: .cr2(clusters: units.map { cluster[$0] }), alpha: alpha)
                 case .blocked: preconditionFailure("blocked is compared pair by pair")
                 }

@@ -18,6 +18,9 @@ public struct EffectRow: Sendable, Codable, Equatable {
     public var pAdjusted: Double?
     /// For binary outcomes: the risk ratio with its interval (the estimate is the risk difference).
     public var riskRatio: RiskRatio?
+    /// For binary outcomes, when asked for: the odds ratio from `glm(y ~ arm, family = binomial)`
+    /// over all arms, with robust (HC0) standard errors.
+    public var oddsRatio: OddsRatio?
     /// The complier average causal effect (2SLS, HC2), where received treatment was recorded.
     public var cace: Estimate?
     /// Its first stage: how much more often clients assigned to the arm received it than
@@ -83,19 +86,32 @@ public struct SurvivalRow: Sendable, Codable, Equatable {
     public var ciLower: Double
     public var ciUpper: Double
     public var pValue: Double
+    /// The same hazard ratio with the model-based standard error (inverse information, R's
+    /// `se(coef)`), which assumes independent clients and a correct model.
+    public var modelBased: HazardRatio?
     /// The log-rank test, stratified as the design is.
     public var logRankChiSquare: Double
     public var logRankP: Double
     public var curves: [KaplanMeier.Curve]
     /// The Cox p-value adjusted as the analysis plan asks, within its outcome's family.
     public var pAdjusted: Double?
+    /// The restricted mean survival time up to a horizon, when asked for.
+    public var restrictedMean: RestrictedMeanComparison?
+}
+
+/// The area under each arm's Kaplan–Meier curve up to τ days, and arm − control with a normal
+/// test (survRM2's `rmst2`, R's `summary(survfit, rmean = τ)` per arm).
+public struct RestrictedMeanComparison: Sendable, Codable, Equatable {
+    public var arm: RestrictedMean
+    public var control: RestrictedMean
+    public var difference: NormalEstimate
 }
 
 extension SurvivalRow {
     /// Kaplan–Meier per arm, the log-rank test and the Cox model of one arm against control,
     /// from each client's arm, days to event or censoring, and whether it was an event.
     public init(outcome: String, arm: String, control: String, arms: [String], days: [Double], events: [Bool], strata: [String]?,
-                clusters: [String]?, alpha: Double) throws {
+                clusters: [String]?, restrictedTo tau: Double? = nil, alpha: Double) throws {
         let km = try KaplanMeier(times: days, events: events, groups: arms, alpha: alpha)
         let logRank = try LogRank(times: days, events: events, groups: arms, strata: strata)
         let x = Matrix(rows: arms.count, columns: 1, values: arms.map { $0 == arm ? 1 : 0 })
@@ -103,7 +119,12 @@ extension SurvivalRow {
         let interval = cox.hazardRatioInterval(0, alpha: alpha)
         self.init(outcome: outcome, arm: arm, control: control, n: arms.count, events: events.filter { $0 }.count,
                   hazardRatio: cox.hazardRatios[0], ciLower: interval.lower, ciUpper: interval.upper, pValue: cox.robustPValues[0],
+                  modelBased: cox.hazardRatio(0, standardError: .model, alpha: alpha),
                   logRankChiSquare: logRank.statistic, logRankP: logRank.pValue, curves: km.curves)
+        restrictedMean = try tau.map { tau in
+            RestrictedMeanComparison(arm: try km.restrictedMean(arm, upTo: tau), control: try km.restrictedMean(control, upTo: tau),
+                                     difference: try km.restrictedMeanDifference(arm, minus: control, upTo: tau))
+        }
     }
 }
 

@@ -23,6 +23,11 @@ public enum FileAnalysis {
         public var covariates: [String] = []
         /// Compared between arms only.
         public var balance: [String] = []
+        /// Levels absorbed as fixed effects in the regression (a stratum, a municipality), with
+        /// difference-in-means or cr2 only: `lm_robust(y ~ arm [+ x], fixed_effects = ~ level)`.
+        public var fixedEffects: String?
+        /// A pre-registered baseline subgroup: each arm's effect within each of its levels, and the interaction test.
+        public var subgroup: String?
 
         public init() {}
     }
@@ -41,6 +46,12 @@ public enum FileAnalysis {
         public var family: MultiplicityFamily = .wave
         /// The allocation weights, for the sample-ratio check; equal weights when empty.
         public var weights: [String: Double] = [:]
+        /// Each arm's odds ratio against control for 0/1 outcomes (logistic regression, HC0).
+        public var oddsRatios = false
+        /// For times to event: the restricted mean survival up to this many days, per arm and arm − control.
+        public var restrictedMeanDays: Double?
+        /// The intra-cluster correlation of each outcome at each wave, by the cluster column.
+        public var intraclusterCorrelation = false
 
         public init(outcomes: [String]) { self.outcomes = outcomes }
 
@@ -54,6 +65,7 @@ public enum FileAnalysis {
             var c = columns
             (c.arm, c.wave, c.stratum, c.cluster, c.received, c.client) = (n(c.arm), c.wave.map(n), n(c.stratum), n(c.cluster), n(c.received), n(c.client))
             c.covariates = c.covariates.map(n)
+            (c.fixedEffects, c.subgroup) = (c.fixedEffects.map(n), c.subgroup.map(n))
             c.balance = c.balance.map(n).filter { !c.covariates.contains($0) }
             r.columns = c
             return r
@@ -72,10 +84,16 @@ public enum FileAnalysis {
         let c = r.columns
         let wanted = AnalysisFile.Wanted(
             outcomes: r.outcomes, timeColumns: r.time.map { [$0.event: $0.days] } ?? [:], arm: c.arm, wave: c.wave, stratum: c.stratum,
-            cluster: c.cluster, received: c.received, client: c.client, covariates: c.covariates + c.balance,
-            required: (r.method == .blocked ? [c.stratum] : []) + (r.method == .cr2 ? [c.cluster] : []))
+            cluster: c.cluster, received: c.received, client: c.client, covariates: c.covariates + c.balance + labelColumns(c),
+            required: (r.method == .blocked ? [c.stratum] : []) + (r.method == .cr2 || r.intraclusterCorrelation ? [c.cluster] : []))
         var analysis = try FileAnalysisRun(try AnalysisFile.read(stream, wanted), r)
         return try analysis.report()
+    }
+
+    /// Columns read as labels of clients, through the covariates' reader (numbers or text), each once.
+    static func labelColumns(_ c: Columns) -> [String] {
+        var seen = Set(c.covariates + c.balance)
+        return [c.fixedEffects, c.subgroup].compactMap { $0 }.filter { seen.insert($0).inserted }
     }
 
     /// What could be asked wrongly before the file is read.
@@ -88,6 +106,19 @@ public enum FileAnalysis {
             throw ProefError.invalid("--covariates", "--method \(r.method.rawValue) does not adjust for covariates, so they would be ignored; "
                                      + "use --method lin (or cr2, with clusters), or --balance to compare them between arms")
         }
+        if r.columns.fixedEffects != nil, r.method == .blocked || r.method == .lin {
+            throw ProefError.invalid("--fixed-effects", "--method \(r.method.rawValue) cannot absorb fixed effects; "
+                                     + "use --method difference-in-means (HC2) or cr2, which fit one regression with them")
+        }
+        if r.oddsRatios, r.method == .cr2 {
+            throw ProefError.invalid("--odds-ratios", "the odds ratios' HC0 errors treat clients as independent, which clustered clients are not; "
+                                     + "leave out --odds-ratios with --method cr2")
+        }
+        if r.columns.subgroup != nil, r.method == .cr2 {
+            throw ProefError.invalid("--subgroup", "the subgroup regression has HC2 errors, which treat clients as independent, and clustered clients are not; "
+                                     + "leave out --subgroup with --method cr2")
+        }
+        if let days = r.restrictedMeanDays, !(days > 0 && days.isFinite) { throw ProefError.invalid("--rmst", "must be a positive number of days") }
         if !(r.alpha > 0 && r.alpha < 1) { throw ProefError.invalid("--alpha", "must lie between 0 and 1") }
         if let bad = r.weights.first(where: { !($0.value > 0) }) { throw ProefError.invalid("--weights", "the weight of '\(bad.key)' must be positive") }
     }

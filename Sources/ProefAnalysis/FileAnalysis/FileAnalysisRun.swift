@@ -15,6 +15,8 @@ struct FileAnalysisRun {
     /// Outcomes analysed as a time to event.
     let survivalOutcomes: Set<String>
     var skipped: [String] = []
+    var subgroups: [SubgroupRow] = []
+    var clusterCorrelations: [ClusterCorrelationRow] = []
 
     var c: FileAnalysis.Columns { request.columns }
 
@@ -115,8 +117,9 @@ struct FileAnalysisRun {
         let checks = try designChecks()
         let weights = expectedWeights()
         FileMultiplicity(method: request.multiplicity, family: request.family, baselineWave: hasWaves ? 0 : nil).adjust(&rows, &survival)
-        return FileReport(method: request.method.rawValue, alpha: request.alpha, multiplicity: request.multiplicity, family: request.family,
-                          rows: rows, survival: survival, checks: checks, weights: weights, skipped: skipped)
+        return FileReport(method: request.method.rawValue, fixedEffects: c.fixedEffects, alpha: request.alpha, multiplicity: request.multiplicity, family: request.family,
+                          rows: rows, survival: survival, checks: checks, weights: weights, subgroups: subgroups,
+                          clusterCorrelations: clusterCorrelations, skipped: skipped)
     }
 
     // MARK: Effects
@@ -133,8 +136,12 @@ struct FileAnalysisRun {
             let comparison = try ArmComparison(
                 method: request.method, outcome: measured.map { values[$0] }, arms: measured.map { file.arm[$0] }, control: c.control,
                 compared: arms.map(\.label), blocks: measured.map { file.stratum?[$0] ?? "" }, clusters: clusters(measured),
+                fixedEffects: try c.fixedEffects.map { try labels($0, of: measured, flag: "--fixed-effects") },
                 covariates: { try covariateColumns($0.map { measured[$0] }) }, alpha: request.alpha)
             skipped += comparison.notes.map { "\(name) wave \(w), \($0.arm): \($0.text)" }
+            let odds = request.oddsRatios ? oddsRatios(name, w, values, measured, comparison.pairs.map(\.arm)) : [:]
+            if let column = c.subgroup { try subgroup(column, name, w, values, measured, comparison.pairs.map(\.arm)) }
+            if request.intraclusterCorrelation { clusterCorrelation(name, w, values, measured) }
             for pair in comparison.pairs {
                 let units = pair.units.map { measured[$0] }
                 let y = units.map { values[$0] }
@@ -148,6 +155,7 @@ struct FileAnalysisRun {
                     }
                     compliance(&row, units, y, z, pair.arm)
                 }
+                row.oddsRatio = odds[pair.arm]
                 rows.append(row)
             }
         }
@@ -166,6 +174,67 @@ struct FileAnalysisRun {
             row.cace = try TwoStageLeastSquares.cace(outcome: y, received: took, assigned: z, alpha: request.alpha)
         } catch {
             skipped.append("\(row.outcome) wave \(row.wave), \(arm): no complier effect: \(error)")
+        }
+    }
+
+    /// Each estimated arm's odds ratio against control from one logistic regression on their
+    /// clients, `glm(y ~ arm, family = binomial)` with HC0 errors, unadjusted as the risk ratios
+    /// are; nothing (and a note) for an outcome that is not 0/1 or a fit that fails.
+    mutating func oddsRatios(_ name: String, _ wave: Int, _ values: [Double], _ measured: [Int], _ estimated: [String]) -> [String: OddsRatio] {
+        let members = Set(estimated + [c.control])
+        let units = measured.filter { members.contains(file.arm[$0]) }
+        guard !estimated.isEmpty else { return [:] }
+        guard units.allSatisfy({ values[$0] == 0 || values[$0] == 1 }) else {
+            skipped.append("\(name) wave \(wave): no odds ratios, as the outcome is not 0/1")
+            return [:]
+        }
+        do {
+            let ratios = try LogisticRegression.oddsRatios(outcome: units.map { values[$0] == 1 }, arms: units.map { file.arm[$0] },
+                                                           control: c.control, alpha: request.alpha)
+            return Dictionary(uniqueKeysWithValues: ratios.map { ($0.arm, $0.oddsRatio) })
+        } catch {
+            skipped.append("\(name) wave \(wave): no odds ratios: \(error)")
+            return [:]
+        }
+    }
+
+    /// Each estimated arm's effect within each level of the subgroup column, from one HC2
+    /// regression with the interactions (and the covariates, as main effects, where the method
+    /// adjusts for them), on the clients of those arms and control.
+    mutating func subgroup(_ column: String, _ name: String, _ wave: Int, _ values: [Double], _ measured: [Int], _ estimated: [String]) throws {
+        let members = Set(estimated + [c.control])
+        let units = measured.filter { members.contains(file.arm[$0]) }
+        guard !estimated.isEmpty else { return }
+        let levels = try labels(column, of: units, flag: "--subgroup")
+        do {
+            let analysis = try SubgroupAnalysis(outcome: units.map { values[$0] }, arms: units.map { file.arm[$0] }, control: c.control, subgroups: levels,
+                                                covariates: request.method.usesCovariates ? try covariateColumns(units) : [], alpha: request.alpha)
+            subgroups.append(SubgroupRow(outcome: name, wave: wave, column: column, analysis: analysis))
+        } catch let error as ProefError {
+            throw error
+        } catch {
+            skipped.append("\(name) wave \(wave): no subgroup effects by '\(column)': \(error)")
+        }
+    }
+
+    /// The intra-cluster correlation of the measured clients with a cluster.
+    mutating func clusterCorrelation(_ name: String, _ wave: Int, _ values: [Double], _ measured: [Int]) {
+        let units = measured.filter { !(file.cluster?[$0] ?? "").isEmpty }
+        do {
+            let icc = try IntraclusterCorrelation(outcome: units.map { values[$0] }, clusters: units.map { file.cluster?[$0] ?? "" })
+            clusterCorrelations.append(ClusterCorrelationRow(outcome: name, wave: wave, correlation: icc))
+        } catch {
+            skipped.append("\(name) wave \(wave): no intra-cluster correlation: \(error)")
+        }
+    }
+
+    /// Each client's label in a column read with the covariates (text, or a number as written).
+    func labels(_ name: String, of units: [Int], flag: String) throws -> [String] {
+        let column = file.covariates[name]!
+        return try units.map { r in
+            if let text = column.text[r] { return text }
+            guard column.has(r) else { throw ProefError.invalid("line \(file.line(r))", "'\(name)' (\(flag)) has no value") }
+            return String(column.values[r])
         }
     }
 
@@ -239,7 +308,11 @@ struct FileAnalysisRun {
                 out.append(try SurvivalRow(
                     outcome: name, arm: arm.label, control: c.control, arms: units.map { file.arm[$0.row] }, days: days, events: events,
                     strata: (request.method == .blocked || request.method == .cr2) && Set(strata).count > 1 ? strata : nil,
-                    clusters: request.method == .cr2 ? clusters(units.map(\.row)) : nil, alpha: request.alpha))
+                    clusters: request.method == .cr2 ? clusters(units.map(\.row)) : nil, restrictedTo: request.restrictedMeanDays, alpha: request.alpha))
+            } catch let EstimationFailure.beyondFollowUp(group, tau, last) {
+                // A horizon past follow-up is asked wrongly for the whole file, not one arm.
+                throw ProefError.invalid("--rmst", "\(name), \(arm.label): "
+                                         + "\(EstimationFailure.beyondFollowUp(group: group, tau: tau, lastTime: last)); choose a horizon within follow-up")
             } catch {
                 skipped.append("\(name), \(arm.label): \(error)")
             }

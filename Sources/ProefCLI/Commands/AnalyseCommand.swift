@@ -27,6 +27,14 @@ struct AnalyseCommand: AsyncParsableCommand {
     @Option(help: "More baseline columns to compare between arms (standardised differences), comma separated.") var balance: String?
     @Option(help: "Allocation weights for the sample-ratio check, e.g. control=2,treated=1 (default: equal).") var weights: String?
     @Option(help: "difference-in-means, blocked, lin or cr2.") var method: EffectMethod = .differenceInMeans
+    @Option(name: .customLong("fixed-effects"), help: "A column (stratum, municipality) whose levels the regression absorbs as fixed effects, with difference-in-means or cr2.")
+    var fixedEffects: String?
+    @Flag(name: .customLong("odds-ratios"), help: "Each arm's odds ratio against control for 0/1 outcomes (logistic regression, robust HC0 errors).")
+    var oddsRatios = false
+    @Option(help: "A pre-registered baseline subgroup column: each arm's effect within each of its levels (HC2), and the interaction F test.")
+    var subgroup: String?
+    @Flag(help: "The intra-cluster correlation of each outcome by --cluster-column (one-way ANOVA, all arms together).") var icc = false
+    @Option(help: "For times to event: the restricted mean survival time per arm, and arm − control, up to this many days.") var rmst: Double?
     @Option(help: "Significance level.") var alpha = 0.05
     @Option(help: "Adjust the p-values: none, holm or bonferroni.") var multiplicity: TrialProtocol.Multiplicity = .none
     @Option(help: "The tests one adjustment covers: wave (each wave's outcomes and arms; the times to event together), outcome, or all.")
@@ -54,6 +62,11 @@ struct AnalyseCommand: AsyncParsableCommand {
         request.columns.covariates = covariates.map(Self.list) ?? []
         request.columns.balance = balance.map(Self.list) ?? []
         request.weights = try weights.map(Self.weights) ?? [:]
+        request.columns.fixedEffects = fixedEffects
+        request.oddsRatios = oddsRatios
+        request.columns.subgroup = subgroup
+        request.intraclusterCorrelation = icc
+        request.restrictedMeanDays = rmst
         request.method = method
         request.alpha = alpha
         request.multiplicity = multiplicity
@@ -79,12 +92,16 @@ struct AnalyseCommand: AsyncParsableCommand {
         var lines: [String] = []
         if !report.rows.isEmpty {
             lines.append(EffectTables.effects(report.rows, level: level, multiplicity: report.multiplicity, randomisation: false))
+            if let column = report.fixedEffects { lines.append("fixed effects of '\(column)' absorbed in the regression") }
             lines += EffectTables.riskRatiosAndCompliers(report.rows, level: level)
+            lines += EffectTables.oddsRatios(report.rows, level: level)
+            lines += EffectTables.subgroups(report.subgroups, level: level) + EffectTables.clusterCorrelations(report.clusterCorrelations)
         }
         if !report.survival.isEmpty {
             if !lines.isEmpty { lines.append("") }
             lines += [EffectTables.survival(report.survival, level: level, multiplicity: report.multiplicity), ""]
             lines.append(EffectTables.kaplanMeier(report.survival, level: level))
+            lines += EffectTables.restrictedMeans(report.survival, level: level)
         }
         if let checks = report.checks {
             let weighted = weights == nil ? " (against equal weights; --weights sets them)" : ""

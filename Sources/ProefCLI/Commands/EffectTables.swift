@@ -1,6 +1,7 @@
 import Foundation
 import ProefAnalysis
 import ProefCore
+import ProefStats
 
 /// The tables `proef estimate` and `proef analyse` print under the effects.
 enum EffectTables {
@@ -42,6 +43,43 @@ enum EffectTables {
         let ratios = rows.compactMap { row in row.riskRatio.map { (row, $0.ratio, $0.ciLower, $0.ciUpper, $0.pValue) } }
         return intervals("risk ratios of the binary outcomes (interval on the log scale)", "RISK RATIO", "%.3f", ratios, level: level)
             + compliers(rows, level: level)
+    }
+
+    /// Odds ratios of the binary outcomes, where they were asked for.
+    static func oddsRatios(_ rows: [EffectRow], level: Int) -> [String] {
+        let ratios = rows.compactMap { row in row.oddsRatio.map { (row, $0.ratio, $0.ciLower, $0.ciUpper, $0.logOdds.pValue) } }
+        return intervals("odds ratios of the binary outcomes (logistic regression on the arms, robust HC0 errors; interval on the log scale)",
+                         "ODDS RATIO", "%.3f", ratios, level: level)
+    }
+
+    /// Each arm's effect per subgroup level, and the test that the effects do not differ between levels.
+    static func subgroups(_ rows: [SubgroupRow], level: Int) -> [String] {
+        guard !rows.isEmpty else { return [] }
+        var t = Table("OUTCOME", "MONTH", "ARM", "SUBGROUP", "EFFECT", "SE", "\(level)% CI", "P")
+        var tests = Table("OUTCOME", "MONTH", "ARMS", "F", "DF", "P")
+        for r in rows {
+            for e in r.analysis.effects {
+                t.add(r.outcome, String(r.wave), e.arm, "\(r.column)=\(e.level)", String(format: "%+.3f", e.estimate.estimate), String(format: "%.3f", e.estimate.stdError),
+                      String(format: "%.3f … %.3f", e.estimate.ciLower, e.estimate.ciUpper), String(format: "%.4f", e.estimate.pValue))
+            }
+            for (arms, f) in [("all", r.analysis.interaction)] + r.analysis.interactionByArm.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
+                tests.add(r.outcome, String(r.wave), arms, String(format: "%.3f", f.statistic), "\(f.numeratorDF), \(String(format: "%.0f", f.denominatorDF))",
+                          String(format: "%.4f", f.pValue))
+            }
+        }
+        return ["", "effects by subgroup (lm_robust(y ~ arm * subgroup), HC2)", t.rendered,
+                "", "interaction tests: do the effects differ between subgroups? (Wald F)", tests.rendered]
+    }
+
+    /// The intra-cluster correlation of each outcome and wave.
+    static func clusterCorrelations(_ rows: [ClusterCorrelationRow]) -> [String] {
+        guard !rows.isEmpty else { return [] }
+        var t = Table("OUTCOME", "MONTH", "ICC", "CLUSTERS", "N", "CLUSTER SIZE (N0)")
+        for r in rows {
+            let c = r.correlation
+            t.add(r.outcome, String(r.wave), String(format: "%.4f", c.icc), String(c.clusters), String(c.n), String(format: "%.1f", c.n0))
+        }
+        return ["", "intra-cluster correlation (one-way ANOVA, all arms together)", t.rendered]
     }
 
     /// Complier average causal effects with their first stage (how much more often the arm's
@@ -89,12 +127,27 @@ enum EffectTables {
     /// `multiplicity` is none), and the log-rank p-values.
     static func survival(_ rows: [SurvivalRow], level: Int, multiplicity: TrialProtocol.Multiplicity) -> String {
         var t = Table("TIME TO", "ARM", "N", "EVENTS", "HAZARD RATIO", "\(level)% CI", "P (ROBUST)",
-                      multiplicity == .none ? "" : "P (\(multiplicity.rawValue))", "LOG-RANK P")
+                      multiplicity == .none ? "" : "P (\(multiplicity.rawValue))", "SE (MODEL)", "P (MODEL)", "LOG-RANK P")
         for r in rows {
             t.add(r.outcome, r.arm, String(r.n), String(r.events), String(format: "%.3f", r.hazardRatio), String(format: "%.3f … %.3f", r.ciLower, r.ciUpper),
-                  String(format: "%.4f", r.pValue), r.pAdjusted.map { String(format: "%.4f", $0) } ?? "", String(format: "%.4f", r.logRankP))
+                  String(format: "%.4f", r.pValue), r.pAdjusted.map { String(format: "%.4f", $0) } ?? "",
+                  r.modelBased.map { String(format: "%.4f", $0.logHazard.stdError) } ?? "", r.modelBased.map { String(format: "%.4f", $0.logHazard.pValue) } ?? "",
+                  String(format: "%.4f", r.logRankP))
         }
         return t.rendered
+    }
+
+    /// Restricted mean survival per arm and arm − control, where a horizon was asked for.
+    static func restrictedMeans(_ rows: [SurvivalRow], level: Int) -> [String] {
+        let rows = rows.filter { $0.restrictedMean != nil }
+        guard let tau = rows.first?.restrictedMean?.arm.tau else { return [] }
+        var t = Table("TIME TO", "ARM", "RMST ARM", "RMST CONTROL", "DIFFERENCE", "SE", "\(level)% CI", "P")
+        for r in rows {
+            let m = r.restrictedMean!, d = m.difference
+            t.add(r.outcome, r.arm, String(format: "%.1f", m.arm.estimate), String(format: "%.1f", m.control.estimate), String(format: "%+.2f", d.estimate),
+                  String(format: "%.2f", d.stdError), String(format: "%.2f … %.2f", d.ciLower, d.ciUpper), String(format: "%.4f", d.pValue))
+        }
+        return ["", "restricted mean survival time up to \(String(format: "%g", tau)) days (area under the Kaplan–Meier curve)", t.rendered]
     }
 
     /// What could not be estimated, under a heading after a blank line; nothing when all was.
