@@ -18,47 +18,34 @@ struct ReportAppendix {
         var d: [String: Any] = [
             "methodText": methodText(),
             "outcomes": outcomeTables(),
-            "balanceRows": effects.checks.balance.map { b -> [String: Any] in
-                ["covariate": words.covariate(b.covariate), "arm": words.arm(b.arm), "smd": words.table(b.standardisedMeanDifference),
-                 "flag": abs(b.standardisedMeanDifference) > ReportSummary.balanceThreshold]
-            },
             "sampleRatioText": t.format("appendix.sampleRatioText", ["counts": words.armCounts(), "chi": words.table(effects.checks.sampleRatioChiSquare),
                                                                    "p": words.pText(effects.checks.sampleRatioP)]),
-            "attritionRows": attritionRows(),
-            "armHeadings": words.p.arms.map { ["name": words.wording.arm($0)] },
-            "skipped": effects.skipped.map { ["text": $0] },
         ]
         // Optional tables are present only with rows, so the template shows their headings only then.
-        let ratios = ratioRows()
-        if !ratios.isEmpty { d["ratios"] = ["rows": ratios] }
-        let balance = d.removeValue(forKey: "balanceRows") as? [[String: Any]] ?? []
-        if !balance.isEmpty { d["balance"] = ["rows": balance] }
-        let attrition = d.removeValue(forKey: "attritionRows") as? [[String: Any]] ?? []
-        let headings = d.removeValue(forKey: "armHeadings") ?? []
-        if !attrition.isEmpty { d["attrition"] = ["rows": attrition, "armHeadings": headings] }
-        let skipped = d.removeValue(forKey: "skipped") as? [[String: Any]] ?? []
-        if !skipped.isEmpty { d["skipped"] = ["items": skipped] }
-        let survival = effects.survival.map { r -> [String: Any] in
+        func optional(_ key: String, _ rows: [[String: Any]], _ more: [String: Any] = [:]) {
+            if !rows.isEmpty { d[key] = more.merging(["rows": rows]) { $1 } }
+        }
+        optional("ratios", ratioRows())
+        optional("balance", effects.checks.balance.map { b in
+            ["covariate": words.covariate(b.covariate), "arm": words.arm(b.arm), "smd": words.table(b.standardisedMeanDifference),
+             "flag": abs(b.standardisedMeanDifference) > ReportSummary.balanceThreshold]
+        })
+        optional("attrition", attritionRows(), ["armHeadings": words.p.arms.map { ["name": words.wording.arm($0)] }])
+        optional("skipped", effects.skipped.map { ["text": $0] })
+        optional("survival", effects.survival.map { r in
             ["outcome": words.outcome(r.outcome), "arm": words.arm(r.arm), "n": words.language.integer(r.n), "events": words.language.integer(r.events),
              "hr": words.table(r.hazardRatio), "ci": words.interval(words.table(r.ciLower), words.table(r.ciUpper)),
              "p": words.p(r.pValue), "pAdjusted": r.pAdjusted.map(words.p) ?? "–", "logRank": words.p(r.logRankP),
              "row": "\(r.outcome)/survival/\(r.arm)"]
-        }
-        if !survival.isEmpty {
-            d["survival"] = ["rows": survival,
-                             "plots": Array(Set(effects.survival.map(\.outcome))).sorted().map { ["svg": ReportPlots(words: words).kaplanMeier($0)] }]
-        }
+        }, ["plots": Array(Set(effects.survival.map(\.outcome))).sorted().map { ["svg": ReportPlots(words: words).kaplanMeier($0)] }])
         if let first = effects.forest.first {
-            d["forest"] = [
-                "caption": t.format("appendix.forestCaption", ["outcome": words.outcome(first.outcome), "wave": words.wave(first.wave),
-                                                               "estimator": words.estimator(first.estimator)]),
-                "svg": ReportPlots(words: words).forest(),
-                "rows": effects.forest.map { r -> [String: Any] in
-                    ["municipality": words.wording.municipality(r.municipality), "arm": words.arm(r.arm), "effect": words.table(r.estimate.estimate),
-                     "se": words.table(r.estimate.stdError), "ci": words.interval(words.table(r.estimate.ciLower), words.table(r.estimate.ciUpper)),
-                     "n": words.language.integer(r.estimate.n)]
-                },
-            ]
+            optional("forest", effects.forest.map { r in
+                ["municipality": words.wording.municipality(r.municipality), "arm": words.arm(r.arm), "effect": words.table(r.estimate.estimate),
+                 "se": words.table(r.estimate.stdError), "ci": words.interval(words.table(r.estimate.ciLower), words.table(r.estimate.ciUpper)),
+                 "n": words.language.integer(r.estimate.n)]
+            }, ["caption": t.format("appendix.forestCaption", ["outcome": words.outcome(first.outcome), "wave": words.wave(first.wave),
+                                                                "estimator": words.estimator(first.estimator)]),
+                "svg": ReportPlots(words: words).forest()])
         }
         return d
     }

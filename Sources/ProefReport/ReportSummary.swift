@@ -164,7 +164,7 @@ struct ReportSummary {
                 : t.format("caveat.detectable", ["outcome": words.outcome(o), "wave": words.wave(wave),
                                                 "effect": effect + (words.wording.outcomeUnit(o).map { " " + $0 } ?? "")]))
         }
-        for (o, wave, due, missing) in attritionOfPrimaries() where due > 0 {
+        for (o, wave, due, missing) in attritionOfPrimaries() {
             out.append(t.format("caveat.attrition", ["outcome": words.outcome(o), "wave": words.wave(wave), "due": l.integer(due),
                                                      "missing": l.integer(missing), "rate": words.percent(Double(missing) / Double(due))]))
         }
@@ -180,14 +180,19 @@ struct ReportSummary {
         return out.map { ["text": $0] }
     }
 
-    /// Per primary outcome at its headline wave (for time to event, its last wave): the
-    /// clients whose window has closed, and how many of them have no measurement.
+    /// An outcome's attrition at its headline wave (for a time to event, its latest closed wave):
+    /// per arm, the clients whose window has closed and how many of them have no measurement.
+    func closedAttrition(_ o: TrialProtocol.Outcome) -> (wave: Int, arms: [ConsortReport.Attrition])? {
+        let rows = words.input.consort.attrition.filter { $0.outcome == o.id && $0.due > 0 }
+        guard let wave = (o.type == .timeToEvent ? nil : headlineWave(o)) ?? rows.map(\.wave).max() else { return nil }
+        let arms = rows.filter { $0.wave == wave }
+        return arms.isEmpty ? nil : (wave, arms)
+    }
+
+    /// Per primary outcome: its headline wave, the clients due there and how many are missing.
     func attritionOfPrimaries() -> [(TrialProtocol.Outcome, Int, Int, Int)] {
         primaryOutcomes.compactMap { o in
-            let rows = words.input.consort.attrition.filter { $0.outcome == o.id && $0.due > 0 }
-            guard let wave = (o.type == .timeToEvent ? nil : headlineWave(o)) ?? rows.map(\.wave).max() else { return nil }
-            let atWave = rows.filter { $0.wave == wave }
-            return (o, wave, atWave.reduce(0) { $0 + $1.due }, atWave.reduce(0) { $0 + $1.missing })
+            closedAttrition(o).map { (o, $0.wave, $0.arms.reduce(0) { $0 + $1.due }, $0.arms.reduce(0) { $0 + $1.missing }) }
         }
     }
 
@@ -204,13 +209,10 @@ struct ReportSummary {
                                                     "threshold": l.number(Self.balanceThreshold)]))
         }
         for o in primaryOutcomes {
-            let wave = o.type == .timeToEvent ? nil : headlineWave(o)
-            let rows = words.input.consort.attrition.filter { $0.outcome == o.id && $0.due > 0 && (wave == nil || $0.wave == wave) }
-            let latest = rows.map(\.wave).max()
-            let atLatest = rows.filter { $0.wave == latest }
-            let rates = atLatest.map { ($0.arm, $0.rate) }
+            let atWave = closedAttrition(o)?.arms ?? []
+            let rates = atWave.map { ($0.arm, $0.rate) }
             if let hi = rates.map(\.1).max(), let lo = rates.map(\.1).min(), hi - lo > Self.differentialAttrition,
-               Self.missingnessP(atLatest.map { ($0.due, $0.missing) }) < 0.05 {
+               Self.missingnessP(atWave.map { ($0.due, $0.missing) }) < 0.05 {
                 out.append(t.format("warning.attrition", ["outcome": words.outcome(o),
                                                           "rates": rates.map { "\(words.arm($0.0)) \(words.percent($0.1))" }.joined(separator: ", ")]))
             }
