@@ -13,8 +13,10 @@ struct SQLiteTrialTransaction: TrialTransaction {
         try ProtocolVersionRecord.filter(Column("trialID") == trialID).order(Column("number")).fetchAll(db).map { try $0.domain() }
     }
 
+    /// The indices run from 0 without gaps and are never deleted, so the size is the highest
+    /// index plus one: one probe of the primary key rather than a count of every entry.
     func logSize(trialID: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM logEntry WHERE trialID = ?", arguments: [trialID]) ?? 0
+        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM logEntry WHERE trialID = ?", arguments: [trialID]) ?? 0
     }
 
     func merkleNode(trialID: String, level: Int, index: Int) throws -> Merkle.Hash {
@@ -56,6 +58,10 @@ struct SQLiteTrialTransaction: TrialTransaction {
 
     func enrolmentCount(trialID: String) throws -> Int {
         try EnrolmentRecord.filter(Column("trialID") == trialID).fetchCount(db)
+    }
+
+    func screeningCount(trialID: String) throws -> Int {
+        try ScreeningRecord.filter(Column("trialID") == trialID).fetchCount(db)
     }
 
     func allocationState(trialID: String) throws -> AllocationState? {

@@ -183,7 +183,7 @@ extension Registry {
     public func enrolments(as p: Principal, trialID: String) async throws -> [Enrolment] {
         let trial = try await existingTrial(trialID)
         try await authorize(p, .readEnrolments, Scope(trial: trial))
-        return try await store.enrolments(trialID: trialID, municipality: Policy.clientMunicipality(p))
+        return try await snapshot(trialID).enrolments(of: Policy.clientMunicipality(p))
     }
 }
 

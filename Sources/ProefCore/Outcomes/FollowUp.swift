@@ -56,18 +56,21 @@ public struct ConsortReport: Sendable, Codable, Equatable {
 }
 
 extension Registry {
-    /// Waves without a measurement that are open, overdue, or open within `withinDays`.
-    public func due(as p: Principal, trialID: String, municipality: String? = nil, withinDays: Int = 0) async throws -> [DueItem] {
+    /// Waves without a measurement that are open, overdue, or open within `withinDays`; of the
+    /// enrolments numbered in `enrolments` only, when given (a page of the enrolment list).
+    public func due(as p: Principal, trialID: String, municipality: String? = nil, withinDays: Int = 0,
+                    enrolments numbers: Set<Int>? = nil) async throws -> [DueItem] {
         let trial = try await existingTrial(trialID)
         let scope = Policy.clientMunicipality(p) ?? municipality
         try await authorize(p, .readFollowUp, Scope(trial: trial, municipality: scope))
         guard withinDays >= 0 else { throw ProefError.invalid("within", "must not be negative") }
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
-        let recorded = try await measuredKeys(trialID)
+        let data = try await snapshot(trialID)
+        let recorded = Self.measuredKeys(data)
         let today = CalendarDate(clock())
         let horizon = today.adding(days: withinDays)
         var items: [DueItem] = []
-        for e in try await store.enrolments(trialID: trialID, municipality: scope) where e.isValid {
+        for e in data.enrolments(of: scope) where e.isValid && numbers?.contains(e.number) != false {
             for o in proto.outcomes {
                 for w in o.waves where !recorded.contains("\(e.number)/\(o.id)/\(w)") {
                     let window = OutcomeCheck.window(o, wave: w, enrolledOn: e.enrolledOn)
@@ -88,9 +91,9 @@ extension Registry {
     public func consort(as p: Principal, trialID: String) async throws -> ConsortReport {
         let trial = try await trial(as: p, id: trialID)
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
-        let screenings = try await store.screenings(trialID: trialID)
-        let enrolments = try await store.enrolments(trialID: trialID, municipality: nil)
-        let measured = try await measuredKeys(trialID)
+        let data = try await snapshot(trialID)
+        let screenings = data.screenings, enrolments = data.enrolments
+        let measured = Self.measuredKeys(data)
         let today = CalendarDate(clock())
         let primary = proto.outcomes.first { $0.role == .primary }
         let finalWave = primary?.waves.last
@@ -131,7 +134,7 @@ extension Registry {
     }
 
     /// `enrolment/outcome/wave` of every value recorded and not retracted.
-    private func measuredKeys(_ trialID: String) async throws -> Set<String> {
-        Set(try await store.latestOutcomes(trialID: trialID).filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
+    private static func measuredKeys(_ data: TrialSnapshot) -> Set<String> {
+        Set(data.outcomes.filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
     }
 }

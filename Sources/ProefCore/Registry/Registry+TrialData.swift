@@ -23,8 +23,8 @@ extension Registry {
         let trial = try await existingTrial(trialID)
         try await authorize(p, .readEstimates, Scope(trial: trial))
         let versions = try await store.read { try $0.versions(trialID: trialID) }
-        return TrialData(trial: trial, versions: versions, enrolments: try await store.enrolments(trialID: trialID, municipality: nil),
-                         outcomes: try await store.latestOutcomes(trialID: trialID))
+        let data = try await snapshot(trialID)
+        return TrialData(trial: trial, versions: versions, enrolments: data.enrolments, outcomes: data.outcomes)
     }
 
     /// The layout of a dataset export, for those the policy lets export it.

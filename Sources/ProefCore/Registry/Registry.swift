@@ -10,18 +10,26 @@ public struct Registry: Sendable {
     public let clock: @Sendable () -> Date
     /// The bcrypt cost of new password hashes (tests use a low one to stay fast).
     public let passwordCost: UInt8
+    /// Trial data last read, reused while the trial has not changed.
+    let snapshots: TrialSnapshotCache
 
     public init(store: any RegistryStore, keyring: Keyring, clock: @escaping @Sendable () -> Date = { Date() },
                 passwordCost: UInt8 = PasswordHash.defaultCost) {
+        self.init(store: store, keyring: keyring, clock: clock, passwordCost: passwordCost, snapshots: TrialSnapshotCache())
+    }
+
+    private init(store: any RegistryStore, keyring: Keyring, clock: @escaping @Sendable () -> Date, passwordCost: UInt8,
+                 snapshots: TrialSnapshotCache) {
         self.store = store
         self.keyring = keyring
         self.clock = clock
         self.passwordCost = passwordCost
+        self.snapshots = snapshots
     }
 
     /// The same registry with another clock: the demo writes its history in the past with it.
     public func with(clock: @escaping @Sendable () -> Date) -> Registry {
-        Registry(store: store, keyring: keyring, clock: clock, passwordCost: passwordCost)
+        Registry(store: store, keyring: keyring, clock: clock, passwordCost: passwordCost, snapshots: snapshots)
     }
 
     var log: TransparencyLog { TransparencyLog(key: keyring.logKey) }

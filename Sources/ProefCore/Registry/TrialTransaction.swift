@@ -12,6 +12,8 @@ public protocol TrialReader {
     func enrolment(trialID: String, pseudonym: String) throws -> Enrolment?
     func enrolment(trialID: String, number: Int) throws -> Enrolment?
     func enrolmentCount(trialID: String) throws -> Int
+    /// Screenings of the trial so far: those that did not enrol too.
+    func screeningCount(trialID: String) throws -> Int
     func allocationState(trialID: String) throws -> AllocationState?
     func sealedSeed(trialID: String) throws -> AESGCM.Sealed?
     /// Every version of one measurement, oldest first.

@@ -96,6 +96,10 @@ final class PostgresTrialTransaction: TrialTransaction {
         try session.int("SELECT COALESCE(MAX(number), 0) FROM enrolment WHERE trialid = $1", [.text(trialID)]) ?? 0
     }
 
+    func screeningCount(trialID: String) throws -> Int {
+        try session.int("SELECT COUNT(*) FROM screening WHERE trialid = $1", [.text(trialID)]) ?? 0
+    }
+
     func allocationState(trialID: String) throws -> AllocationState? {
         guard let text = try secret(trialID)?.state else { return nil }
         return try JSONDecoder().decode(AllocationState.self, from: Data(text.utf8))

@@ -70,10 +70,12 @@ struct ClientPages: Sendable {
         let all = try await registry.enrolments(as: p, trialID: id)
         let canCorrect = Policy.allows(p, .correctEnrolment, Scope(trial: detail.trial, municipality: Policy.clientMunicipality(p)))
         let canRecord = Policy.allows(p, .recordOutcome, Scope(trial: detail.trial, municipality: Policy.clientMunicipality(p)))
-        let next = Dictionary(grouping: try await registry.due(as: p, trialID: id, withinDays: 3_650).filter { $0.status != .overdue }, by: \.enrolment)
-            .compactMapValues { $0.min { $0.windowStart < $1.windowStart } }
         let page = max(1, Int(visit.query["page"] ?? "") ?? 1)
         let shown = all.reversed().dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize)
+        // The next wave of the clients on this page only: the others are not shown.
+        let due = try await registry.due(as: p, trialID: id, withinDays: 3_650, enrolments: Set(shown.map(\.number)))
+        let next = Dictionary(grouping: due.filter { $0.status != .overdue }, by: \.enrolment)
+            .compactMapValues { $0.min { $0.windowStart < $1.windowStart } }
         let items: [[String: Any]] = shown.map { e in
             var item: [String: Any] = [
                 "number": l.integer(e.number), "armName": w.arm(e.arm, in: detail.protocol), "dateText": w.date(e.enrolledOn),
