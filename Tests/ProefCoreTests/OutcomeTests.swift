@@ -217,4 +217,33 @@ func record(_ t: TestRegistry, _ n: Int, _ outcome: String, _ wave: Int, _ value
             #expect(due.due == arm.allocated - arm.invalid && due.missing == arm.lostToFollowUp)
         }
     }
+
+    @Test("what another service instance changes is seen at once: enrolments, corrections, screenings and measurements made through a second registry on the same database")
+    func otherInstance() async throws {
+        let t = try await lockedRegistry()
+        let other = Registry(store: t.store, keyring: Fixtures.keyring, clock: { t.clock.now }, passwordCost: 4)
+        for n in 1...2 { _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(n)) }
+        // These reads keep the trial's data; the other instance then changes it.
+        #expect(try await t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == 2)
+        let before = try await t.registry.consort(as: Fixtures.pm, trialID: Fixtures.utrecht)
+        _ = try await other.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(3))
+        _ = try await other.invalidate(as: Fixtures.pm, trialID: Fixtures.utrecht, number: 1, reason: "duplicate")
+        let enrolments = try await t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht)
+        #expect(enrolments.map(\.number) == [1, 2, 3] && !enrolments[0].isValid && enrolments[1].isValid)
+
+        // A client screened out leaves no log entry, only a screening: that is seen too.
+        _ = try? await other.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(90, covariates: Fixtures.utrechtClient(onBijstand: false)))
+        let after = try await t.registry.consort(as: Fixtures.pm, trialID: Fixtures.utrecht)
+        #expect(after.assessed == before.assessed + 2 && after.excludedNotEligible == ["on-bijstand": 1] && after.randomised == 3)
+        #expect(after.arms.map(\.invalid).reduce(0, +) == 1)
+
+        t.clock.advance(by: 6.2 * 30.5 * 86_400)  // 2027-07-20: wave 6 open
+        #expect(try await t.registry.due(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht).contains { $0.enrolment == 2 && $0.outcome == "paid_work" && $0.wave == 6 })
+        _ = try await other.recordOutcome(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, OutcomeInput(
+            client: .enrolment(2), outcome: "paid_work", wave: 6, value: "1", measuredOn: "2027-07-18", acceptOutsideWindow: false, reason: nil, retract: false))
+        #expect(try await !t.registry.due(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht).contains { $0.enrolment == 2 && $0.outcome == "paid_work" && $0.wave == 6 })
+        #expect(try await t.registry.analysisData(as: Fixtures.pm, trialID: Fixtures.utrecht).outcomes.contains { $0.enrolment == 2 && $0.wave == 6 })
+        // Only the page's enrolments, when asked: the enrolment list computes fifty, not all.
+        #expect(try await Set(t.registry.due(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, enrolments: [3]).map(\.enrolment)) == [3])
+    }
 }
