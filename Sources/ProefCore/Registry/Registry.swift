@@ -169,7 +169,7 @@ public struct Registry: Sendable {
         let log = self.log
         try await store.write(locking: [proto.id]) { tx in
             if try tx.trial(id: proto.id) != nil {
-                throw ProefError(.conflict, field: "id", "a trial with id '\(proto.id)' is already registered; amend it instead")
+                throw ProefError(.conflict, field: "id", value: proto.id, "a trial with id '\(proto.id)' is already registered; amend it instead")
             }
             try tx.insertTrial(trial)
             try tx.saveVersion(version)
@@ -255,30 +255,19 @@ public struct Registry: Sendable {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw ProefError.invalid("reason", "an amendment needs a reason") }
         let proto = try ProtocolParser.decode(protocolText, file: file)
-        guard proto.id == trialID else {
-            throw ProefError.invalid("id", "the protocol's id '\(proto.id)' does not match trial '\(trialID)'")
-        }
         try await requireKnownMunicipalities(proto)
         let now = clock()
         let log = self.log
         return try await store.write(locking: [trialID]) { tx in
             var trial = try tx.existingTrial(trialID)
             let current = try tx.currentVersion(of: trial)
-            guard trial.status != .closed else {
-                throw ProefError(.illegalTransition, field: "status", "cannot amend a trial that is closed; a closed trial is final")
-            }
             let version = try ProtocolVersion(trialID: trialID, number: current.number + 1, protocol: proto, createdAt: now, createdBy: p.userID,
                                           reason: reason, frozenAt: trial.status == .draft ? nil : now)
-            guard version.sha256 != current.sha256 else {
-                throw ProefError(.conflict, field: "protocol", "the amended protocol is identical to version \(current.number)")
-            }
+            if let refusal = Self.amendmentRefusal(trial, current: current.protocol, proposed: version) { throw refusal }
             var entry = LogEntry(kind: .amended, trial: trialID, at: now)
             entry.protocolVersion = version.number
             entry.protocolSHA256 = version.sha256
             entry.reason = reason
-            if trial.status != .draft && proto.allocationVersion != current.protocol.allocationVersion {
-                throw ProefError.invalid("allocation_version", "a locked trial keeps allocation version \(current.protocol.allocationVersion)")
-            }
             if trial.status != .draft, !AllocationEngine.sameAllocation(current.protocol, proto),
                let state = try tx.allocationState(trialID: trialID) {
                 let next = state.next()
@@ -295,6 +284,28 @@ public struct Registry: Sendable {
             try log.append([entry], trialID: trialID, in: tx)
             return trial
         }
+    }
+
+    /// Why a trial in its current state cannot take the proposed version, or nil when it can.
+    /// The web form asks this before its confirmation step, so that the confirmation never
+    /// promises what `amend` then refuses.
+    public static func amendmentRefusal(_ trial: Trial, current: TrialProtocol, proposed: ProtocolVersion) -> ProefError? {
+        if proposed.protocol.id != trial.id {
+            return ProefError(.invalidInput, field: "id", value: proposed.protocol.id,
+                              "the protocol's id '\(proposed.protocol.id)' does not match trial '\(trial.id)'")
+        }
+        if trial.status == .closed {
+            return ProefError(.illegalTransition, field: "status", "cannot amend a trial that is closed; a closed trial is final")
+        }
+        if proposed.sha256 == trial.protocolHash {
+            return ProefError(.conflict, field: "protocol", value: String(trial.currentVersion),
+                              "the amended protocol is identical to version \(trial.currentVersion)")
+        }
+        if trial.status != .draft && proposed.protocol.allocationVersion != current.allocationVersion {
+            return ProefError(.invalidInput, field: "allocation_version", value: String(current.allocationVersion),
+                              "a locked trial keeps allocation version \(current.allocationVersion)")
+        }
+        return nil
     }
 
     /// Grants a statistician access to a trial's pseudonymised data.
@@ -320,7 +331,7 @@ public struct Registry: Sendable {
     private func requireKnownMunicipalities(_ proto: TrialProtocol) async throws {
         let known = Set(try await store.municipalities().map(\.code))
         for (i, code) in proto.municipalities.enumerated() where !known.contains(code) {
-            throw ProefError.invalid("municipalities[\(i)]", "municipality '\(code)' is not registered; add it first")
+            throw ProefError(.invalidInput, field: "municipalities[\(i)]", value: code, "municipality '\(code)' is not registered; add it first")
         }
     }
 }

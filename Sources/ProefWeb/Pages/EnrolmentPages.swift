@@ -58,13 +58,20 @@ struct EnrolmentPages: Sendable {
         return n
     }
 
+    /// A trial that randomises teams asks for the client's team; one by caseworker or by
+    /// municipality knows its cluster from who enrols.
+    static func asksTeam(_ proto: TrialProtocol) -> Bool {
+        proto.design.type == .cluster && (proto.design.clusterUnit ?? .team) == .team
+    }
+
     private func context(_ visit: Visit, _ p: Principal, _ trialID: String) async throws -> (TrialDetail, Wording, CovariateFields) {
         let detail = try await registry.trialDetail(as: p, id: trialID)
         let wording = Wording(visit, municipalities: try await registry.municipalities(as: p))
         return (detail, wording, CovariateFields(protocol_: detail.protocol, wording: wording))
     }
 
-    private func form(_ visit: Visit, _ p: Principal, _ trial: Trial, values: [String: String], consent: Bool, errors: [FieldError]) async throws -> Response {
+    private func form(_ visit: Visit, _ p: Principal, _ trial: Trial, values: [String: String], team: String? = nil, consent: Bool,
+                      errors: [FieldError]) async throws -> Response {
         let (detail, w, fields) = try await context(visit, p, trial.id)
         let t = visit.t
         let proto = detail.protocol
@@ -83,6 +90,11 @@ struct EnrolmentPages: Sendable {
         if let e = error("consent") { consentBox["error"] = e }
         data["consent"] = consentBox
         if let e = error("bsn") { data["bsn"] = ["error": e] }
+        if Self.asksTeam(proto) {
+            var team: [String: Any] = ["value": team ?? ""]
+            if let e = error("cluster") { team["error"] = e }
+            data["cluster"] = team
+        }
         var page = Page("enrol", title: t.text("enrol.title"), data: data)
         page.trail = [(t.text("nav.myTrials"), "/trials")]
         page.section = "myTrials"
@@ -111,12 +123,17 @@ struct EnrolmentPages: Sendable {
             if let message { errors.append(FieldError(target: CovariateFields.id(c), message: message)) }
             if let value { covariates[c.name] = value }
         }
+        var cluster: String?
+        if Self.asksTeam(detail.protocol) {
+            cluster = form.value("cluster")
+            if cluster == nil { errors.append(FieldError(target: "cluster", message: t.text("enrol.clusterMissing"))) }
+        }
         let consent = form.isChecked("consent")
         // With a valid BSN and covariates the registry decides eligibility and consent itself,
         // so that a refusal is counted for the CONSORT flow as it is over the API.
         if errors.isEmpty {
             do {
-                let result = try await registry.enrol(as: p, trialID: trial.id, EnrolmentRequest(bsn: bsn, municipality: nil, covariates: covariates, consent: consent))
+                let result = try await registry.enrol(as: p, trialID: trial.id, EnrolmentRequest(bsn: bsn, municipality: nil, covariates: covariates, consent: consent, cluster: cluster))
                 if let session = visit.session, result.alreadyEnrolled { try await registry.setFlash(session, "alreadyEnrolled") }
                 throw WebRedirect(location: "/trials/\(trial.id)/clients/\(result.enrolment)")
             } catch let e as ProefError where e.kind != .forbidden && e.kind != .unauthorized {
@@ -126,7 +143,7 @@ struct EnrolmentPages: Sendable {
                 errors.append(refusal(e, detail.protocol, fields, t, conflicting: titles))
             }
         }
-        return try await self.form(visit, p, trial, values: sent, consent: consent, errors: errors)
+        return try await self.form(visit, p, trial, values: sent, team: cluster, consent: consent, errors: errors)
     }
 
     /// A refusal of the registry at the field it is about, in the visitor's words.
@@ -142,11 +159,23 @@ struct EnrolmentPages: Sendable {
                               message: t.format("enrol.notEligible", ["rule": rule.map(fields.rule) ?? e.message]))
         case .conflict where e.field == "trial":
             return FieldError(target: "bsn", message: t.format("enrol.conflict", ["trial": conflicting[e.value ?? ""] ?? e.value ?? ""]))
+        case .illegalTransition:
+            return FieldError(target: "bsn", message: t.text("enrol.notEnrolling"))
+        case .conflict where e.field == "cluster":
+            return FieldError(target: "cluster", message: t.text("enrol.clusterGone"))
+        case .invalidInput where e.field == "cluster":
+            return FieldError(target: "cluster", message: t.text("enrol.clusterMissing"))
         default:
-            if let covariate, let c = proto.covariates.first(where: { $0.name == covariate }) {
-                return FieldError(target: CovariateFields.id(c), message: e.message)
+            guard let covariate, let c = proto.covariates.first(where: { $0.name == covariate }) else {
+                return FieldError(target: "bsn", message: e.message)
             }
-            return FieldError(target: "bsn", message: e.message)
+            // The form checks each field itself; what only the registry sees is the band a
+            // derived covariate takes from this one, which needs a value that falls in a band.
+            let source = proto.covariates.contains { $0.derived?.from == covariate }
+            let message = !source ? e.message
+                : e.value == nil && e.message.contains("required") ? t.format("validation.required", ["label": fields.label(c)])
+                : t.format("enrol.noBand", ["label": fields.label(c)])
+            return FieldError(target: CovariateFields.id(c), message: message)
         }
     }
 

@@ -46,7 +46,7 @@ struct ProtocolPages: Sendable {
                     if let s = visit.session { try await registry.setFlash(s, "registered") }
                     throw WebRedirect(location: "/trials/\(trial.id)")
                 } catch let e as ProefError where e.kind == .invalidProtocol || e.kind == .conflict || e.kind == .invalidInput {
-                    return try await registerPage(visit, text: text, issues: Self.issues(e), errors: [])
+                    return try await registerPage(visit, text: text, issues: Self.issues(e, visit.t), errors: [])
                 }
             }),
             (.amendForm, { request, context in
@@ -76,9 +76,21 @@ struct ProtocolPages: Sendable {
         return form.value("protocolText").map { _ in (form["protocolText"] ?? "").replacingOccurrences(of: "\r\n", with: "\n") }
     }
 
-    /// Every issue of a refused protocol; a refusal without a list becomes one issue of the document.
-    static func issues(_ e: ProefError) -> [ProtocolIssue] {
-        e.issues.isEmpty ? [ProtocolIssue(field: e.field ?? "", message: e.message)] : e.issues
+    /// Every issue of a refused protocol; a refusal without a list becomes one issue of the
+    /// document, in the visitor's words where the catalogue has them.
+    static func issues(_ e: ProefError, _ t: Catalogue, trialID: String? = nil) -> [ProtocolIssue] {
+        guard e.issues.isEmpty else { return e.issues }
+        let value = e.value ?? ""
+        let message: String = switch (e.kind, e.field) {
+        case (.conflict, "id"): t.format("register.alreadyRegistered", ["id": value])
+        case (.invalidInput, "id"): t.format("amend.idMismatch", ["id": value, "trial": trialID ?? ""])
+        case (.illegalTransition, "status"): t.text("amend.closed")
+        case (.conflict, "protocol"): t.format("amend.identical", ["version": value])
+        case (.invalidInput, "allocation_version"): t.format("amend.allocationVersion", ["version": value])
+        case (.invalidInput, let field?) where field.hasPrefix("municipalities["): t.format("register.unknownMunicipality", ["code": value])
+        default: e.message
+        }
+        return [ProtocolIssue(field: e.field ?? "", message: message)]
     }
 
     /// An issue in the page's language: the catalogue's `protocolIssue.<code>` filled with the
@@ -209,10 +221,13 @@ struct ProtocolPages: Sendable {
         let proposed: TrialProtocol
         switch ProtocolParser.parse(text) {
         case let .success(parsed): proposed = parsed
-        case let .failure(e): return try await amendPage(visit, p, id, text: text, reason: reason, issues: Self.issues(e), errors: [])
+        case let .failure(e): return try await amendPage(visit, p, id, text: text, reason: reason, issues: Self.issues(e, t), errors: [])
         }
         let version = try ProtocolVersion(trialID: id, number: detail.trial.currentVersion + 1, protocol: proposed, createdAt: registry.clock(),
                                           createdBy: p.userID, reason: reason, frozenAt: nil)
+        if let refusal = Registry.amendmentRefusal(detail.trial, current: detail.protocol, proposed: version) {
+            return try await amendPage(visit, p, id, text: text, reason: reason, issues: Self.issues(refusal, t, trialID: id), errors: [])
+        }
         let token = UUID().uuidString
         if let s = visit.session {
             try await registry.setFlash(s, try String(decoding: JSONEncoder().encode(PendingAmendment(token: token, trialID: id, text: text, reason: reason)), as: UTF8.self))
@@ -240,9 +255,14 @@ struct ProtocolPages: Sendable {
               pending.token == token, pending.trialID == id else {
             throw WebRedirect(location: "/trials/\(id)/amend")
         }
-        let trial = try await registry.amend(as: p, trialID: id, protocolText: pending.text, reason: pending.reason)
-        try await registry.setFlash(s, "amended:\(trial.currentVersion)")
-        throw WebRedirect(location: "/trials/\(id)")
+        do {
+            let trial = try await registry.amend(as: p, trialID: id, protocolText: pending.text, reason: pending.reason)
+            try await registry.setFlash(s, "amended:\(trial.currentVersion)")
+            throw WebRedirect(location: "/trials/\(id)")
+        } catch let e as ProefError where [.invalidProtocol, .conflict, .invalidInput, .illegalTransition].contains(e.kind) {
+            // The trial changed between the two steps (another amendment, a close): say so, keep the text.
+            return try await amendPage(visit, p, id, text: pending.text, reason: pending.reason, issues: Self.issues(e, visit.t, trialID: id), errors: [])
+        }
     }
 
     /// What an amendment changes, section by section, in words.
