@@ -58,6 +58,7 @@ let package = Package(
                 "ProefAPI", "ProefCore", "ProefCrypto", "ProefDatasets", "ProefAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.copy("openapi.yaml")]
         ),
@@ -112,6 +113,7 @@ let package = Package(
             dependencies: [
                 "ProefServer", "ProefAPI", "ProefTestSupport", "ProefCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -25,7 +25,9 @@ public protocol RouteInstaller: Sendable {
 /// theirs (the web pages) beside them.
 public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = []) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: APIResponseHeaders())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MethodCheck())
     router.on(.health, below: "/") { _, _ in try Response.json(Health(status: "ok")) }
     router.on(.openAPI, below: "/") { _, _ in Response.text(OpenAPIDocument.text, contentType: "application/yaml") }
     AuditController(registry: registry).addRoutes(to: router.group("v1/public"))

@@ -112,16 +112,21 @@ func utrechtRequest(_ n: Int, consent: Bool = true, covariates: [String: String]
         #expect(try await t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == 1)
     }
 
-    @Test("a client in a conflicting open trial is refused with that trial's name")
+    @Test("a client in a conflicting open trial is refused, naming that trial only to whom may read it")
     func conflicts() async throws {
         let t = try await lockedRegistry([Fixtures.utrecht, Fixtures.tegenprestatie])
         _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(5))
-        do {
-            _ = try await t.registry.enrol(as: Fixtures.kmRotterdam, trialID: Fixtures.tegenprestatie,
-                                           EnrolmentRequest(bsn: Fixtures.bsn(5), municipality: nil, covariates: Fixtures.tegenprestatieClient(), consent: true))
-            Issue.record("enrolled a client who is in a conflicting trial")
-        } catch let e as ProefError {
-            #expect(e.kind == .conflict && e.message.contains("utrecht-weten-wat-werkt") && e.message.contains("Weten wat werkt"))
+        let request = EnrolmentRequest(bsn: Fixtures.bsn(5), municipality: "GM0599", covariates: Fixtures.tegenprestatieClient(), consent: true)
+        // Rotterdam's klantmanager may not read Utrecht's trial: it is not named.
+        await #expect { try await t.registry.enrol(as: Fixtures.kmRotterdam, trialID: Fixtures.tegenprestatie, request) } throws: { error in
+            guard let e = error as? ProefError else { return false }
+            return e.kind == .conflict && e.field == "trial" && e.value == nil
+                && !e.message.contains("utrecht-weten-wat-werkt") && !e.message.contains("Weten wat werkt")
+        }
+        // The local operator reads every trial and is told which one.
+        await #expect { try await t.registry.enrol(as: .localOperator, trialID: Fixtures.tegenprestatie, request) } throws: { error in
+            guard let e = error as? ProefError else { return false }
+            return e.kind == .conflict && e.value == "utrecht-weten-wat-werkt" && e.message.contains("Weten wat werkt")
         }
         let other = try await t.registry.enrol(as: Fixtures.kmRotterdam, trialID: Fixtures.tegenprestatie,
                                                EnrolmentRequest(bsn: Fixtures.bsn(6), municipality: nil, covariates: Fixtures.tegenprestatieClient(), consent: true))
@@ -131,6 +136,31 @@ func utrechtRequest(_ n: Int, consent: Bool = true, covariates: [String: String]
         let now = try await t.registry.enrol(as: Fixtures.kmRotterdam, trialID: Fixtures.tegenprestatie,
                                              EnrolmentRequest(bsn: Fixtures.bsn(5), municipality: nil, covariates: Fixtures.tegenprestatieClient(), consent: true))
         #expect(now.enrolment == 2)
+    }
+
+    @Test("re-enrolling another municipality's client is refused without its number, arm or receipt, and logged")
+    func otherMunicipalitysClient() async throws {
+        let t = try await lockedRegistry([Fixtures.tegenprestatie])
+        let nijmegen = Principal(userID: "km.nijmegen", role: .klantmanager, municipality: "GM0268")
+        let request = EnrolmentRequest(bsn: Fixtures.bsn(7), municipality: nil, covariates: Fixtures.tegenprestatieClient(), consent: true)
+        let first = try await t.registry.enrol(as: Fixtures.kmRotterdam, trialID: Fixtures.tegenprestatie, request)
+        let logBefore = try await t.registry.auditBundle(trialID: Fixtures.tegenprestatie).entries.count
+        let refusalsBefore = try await t.registry.accessLog(as: Fixtures.admin, limit: 10_000).count
+        do {
+            _ = try await t.registry.enrol(as: nijmegen, trialID: Fixtures.tegenprestatie, request)
+            Issue.record("Nijmegen learnt about Rotterdam's enrolment")
+        } catch let e as ProefError {
+            #expect(e.kind == .conflict && e.field == "bsn" && e.value == nil)
+            #expect(!e.message.contains(first.arm) && !e.message.contains("GM0599") && !e.message.contains("#1"))
+        }
+        let refusals = try await t.registry.accessLog(as: Fixtures.admin, limit: 10_000)
+        #expect(refusals.count == refusalsBefore + 1)
+        #expect(refusals.contains { $0.status == 409 && $0.userID == "km.nijmegen" && $0.action == Action.enrol.rawValue && $0.target == Fixtures.tegenprestatie })
+        #expect(try await t.registry.auditBundle(trialID: Fixtures.tegenprestatie).entries.count == logBefore)
+        #expect(try await t.registry.enrolments(as: .localOperator, trialID: Fixtures.tegenprestatie).count == 1)
+        // Rotterdam itself still gets its client's arm back.
+        let again = try await t.registry.enrol(as: Fixtures.kmRotterdam, trialID: Fixtures.tegenprestatie, request)
+        #expect(again.alreadyEnrolled && again.arm == first.arm && again.enrolment == first.enrolment)
     }
 
     @Test("invalidation and received treatment are recorded and logged, never deleting anything")

@@ -111,6 +111,7 @@ public enum ProtocolMistakes {
         m("list for text", ("sponsor: Gemeente Utrecht", "sponsor: [a, b]")),
         m("blank text", ("sponsor: Gemeente Utrecht", "sponsor: ' '")),
         m("empty list", ("    waves: [6, 12, 24]", "    waves: []")),
+        m("null in a list of ids", ("target_sample_size: 200", "target_sample_size: 200\nconflicts_with: [null, ~]")),
         m("text for a whole number", ("target_sample_size: 200", "target_sample_size: many")),
         m("text for a number", ("alpha: 0.05", "alpha: low")),
         m("text for true or false", ("    control: true", "    control: yes please")),

@@ -8,7 +8,8 @@ public struct AccessLogEntry: Sendable, Codable, Equatable {
     public var tokenID: String?
     public var action: String
     public var target: String?
-    /// 401 for a missing or bad token, 403 for an action outside the role or scope.
+    /// 401 for a missing or bad token, 403 for an action outside the role or scope, 409 for a
+    /// re-enrolment of a client another municipality enrolled (refused so as not to disclose it).
     public var status: Int
     public var reason: String
 

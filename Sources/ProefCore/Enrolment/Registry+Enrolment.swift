@@ -24,6 +24,11 @@ extension Registry {
         let outcome = try await store.write(locking: [trialID] + conflicting) { tx -> Result<EnrolmentResult, ProefError> in
             let trial = try tx.existingTrial(trialID)
             if let enrolled = try tx.enrolment(trialID: trialID, pseudonym: pseudonym) {
+                // Another municipality's client: its number, arm and receipt are that
+                // municipality's to see, so the caller learns only that the client is in.
+                guard Policy.allows(p, .readEnrolments, Scope(trial: trial, municipality: enrolled.municipality)) else {
+                    return .failure(ProefError(.conflict, field: "bsn", Self.enrolledElsewhere))
+                }
                 return .success(try Self.result(enrolled, alreadyEnrolled: true, trial: trial, log: log, tx: tx))
             }
             guard trial.status == .locked || trial.status == .enrolling else {
@@ -46,6 +51,10 @@ extension Registry {
             for (other, otherPseudonym) in conflictPseudonyms.sorted(by: { $0.key < $1.key }) {
                 guard let t = try tx.trial(id: other), t.status == .locked || t.status == .enrolling,
                       let e = try tx.enrolment(trialID: other, pseudonym: otherPseudonym), e.isValid else { continue }
+                // A trial the caller may not read is not named: that the client takes part is enough to stop.
+                guard Policy.allows(p, .readTrial, Scope(trial: t)) else {
+                    throw ProefError(.conflict, field: "trial", "the client is enrolled in another trial that conflicts with this one")
+                }
                 throw ProefError(.conflict, field: "trial", value: t.id, "the client is enrolled in '\(t.title)' (\(t.id)), which conflicts with this trial")
             }
             let input = try Self.allocationInput(proto, municipality: municipality, covariates: covariates, cluster: request.cluster, enrolledBy: p.userID)
@@ -86,8 +95,14 @@ extension Registry {
             try screened(.randomised, nil)
             return .success(try Self.result(enrolment, alreadyEnrolled: false, trial: updated, log: log, tx: tx))
         }
+        if case let .failure(e) = outcome, e.kind == .conflict, e.field == "bsn" {
+            try await store.appendAccessLog(AccessLogEntry(at: now, userID: p.userID, tokenID: p.tokenID, action: Action.enrol.rawValue,
+                                                           target: trialID, status: 409, reason: e.message))
+        }
         return try outcome.get()
     }
+
+    static let enrolledElsewhere = "the client is already in this trial, enrolled by another municipality; nothing was randomised, and the enrolment is not shown here"
 
     /// Trials that exclude this one: those its protocol names and those whose protocol names it.
     private func conflictingTrials(of trial: Trial) async throws -> [String] {

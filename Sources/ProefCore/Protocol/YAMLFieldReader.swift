@@ -82,7 +82,8 @@ struct YAMLFieldReader {
             return nil
         }
         let text = scalar.string
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        // A plain `null` or `~` is no value, not the text "null" (`conflicts_with: [null]`).
+        if Self.isNull(node) || text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             report(path, .empty, "must not be empty", at: node)
             return nil
         }

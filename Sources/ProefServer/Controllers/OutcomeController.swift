@@ -36,7 +36,7 @@ struct OutcomeController {
             let q = request.uri.queryParameters
             let within = try QueryParameter.int(q.value(QueryKey.within), QueryKey.within, "a number of days") ?? 0
             return try Response.json(try await registry.due(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
-                                                            municipality: q.value(QueryKey.municipality).map(String.init), withinDays: within))
+                                                            municipality: try QueryParameter.text(q.value(QueryKey.municipality), QueryKey.municipality), withinDays: within))
         }
         group.on(.estimates, below: "/v1/") { request, context in
             let q = request.uri.queryParameters
@@ -44,7 +44,7 @@ struct OutcomeController {
             let wave = try QueryParameter.int(q.value(QueryKey.wave), QueryKey.wave, "a number of months")
             let draws = try QueryParameter.int(q.value(QueryKey.randomisationDraws), QueryKey.randomisationDraws)
             return try Response.json(try await registry.estimates(as: context.requirePrincipal(), trialID: context.parameters.require("id"),
-                                                                  method: method, outcome: q.value(QueryKey.outcome).map(String.init), wave: wave,
+                                                                  method: method, outcome: try QueryParameter.text(q.value(QueryKey.outcome), QueryKey.outcome), wave: wave,
                                                                   randomisationDraws: draws))
         }
         group.on(.consort, below: "/v1/") { _, context in

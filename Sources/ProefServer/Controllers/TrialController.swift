@@ -13,8 +13,8 @@ struct TrialController {
             let q = request.uri.queryParameters
             var filter = TrialFilter()
             filter.status = try QueryParameter.choice(q.value(QueryKey.status), QueryKey.status)
-            filter.municipality = q.value(QueryKey.municipality).map(String.init)
-            filter.owner = q.value(QueryKey.owner).map(String.init)
+            filter.municipality = try QueryParameter.text(q.value(QueryKey.municipality), QueryKey.municipality)
+            filter.owner = try QueryParameter.text(q.value(QueryKey.owner), QueryKey.owner)
             return try Response.json(try await registry.trials(as: context.requirePrincipal(), filter: filter))
         }
         group.on(.registerTrial, below: "/v1/") { request, context in

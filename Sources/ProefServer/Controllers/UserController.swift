@@ -23,7 +23,7 @@ struct UserController {
             return Response(status: .noContent)
         }
         group.on(.tokens, below: "/v1/") { request, context in
-            try Response.json(try await registry.tokens(as: context.requirePrincipal(), userID: request.uri.queryParameters.value(QueryKey.user).map(String.init)))
+            try Response.json(try await registry.tokens(as: context.requirePrincipal(), userID: try QueryParameter.text(request.uri.queryParameters.value(QueryKey.user), QueryKey.user)))
         }
         group.on(.createToken, below: "/v1/") { request, context in
             var request = request

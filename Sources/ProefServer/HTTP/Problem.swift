@@ -28,6 +28,7 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             var headers: HTTPFields = [.contentType: "application/problem+json"]
             if problem.status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"proef\"" }
+            if let e = error as? MethodNotAllowed { headers[.allow] = e.allowed.joined(separator: ", ") }
             // Unavailable is passing (the database restarts, fails over): say when to try again.
             if problem.status == 503 { headers[.retryAfter] = "\(Self.retryAfterSeconds)" }
             let data = try APICoding.encoder().encode(problem)
@@ -43,6 +44,8 @@ struct ProblemMiddleware: RouterMiddleware {
         switch error {
         case let e as ProefError:
             return e
+        case let e as MethodNotAllowed:
+            return ProefError(.methodNotAllowed, "this path takes \(e.allowed.joined(separator: ", ")) only")
         case let e as DecodingError:
             let (field, message) = describe(e)
             return ProefError(.invalidInput, field: field.isEmpty ? nil : field, message)

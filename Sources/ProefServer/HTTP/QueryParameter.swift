@@ -20,6 +20,13 @@ enum QueryParameter {
         return v
     }
 
+    /// A text value; present but empty (`?municipality=`) is a 400, not "no filter".
+    static func text(_ raw: Substring?, _ name: String) throws -> String? {
+        guard let raw else { return nil }
+        guard !raw.trimmingCharacters(in: .whitespaces).isEmpty else { throw ProefError(.invalidInput, field: name, "is empty; leave it out or give a value") }
+        return String(raw)
+    }
+
     /// `true`/`1`/`yes` as a flag; absent is false.
     static func flag(_ raw: Substring?) -> Bool { raw.map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false }
 

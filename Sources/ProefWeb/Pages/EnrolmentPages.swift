@@ -157,6 +157,10 @@ struct EnrolmentPages: Sendable {
             let rule = proto.eligibility.first { e.message.contains("'\($0.id)'") }
             return FieldError(target: covariate.map { "cov-\($0)" } ?? "bsn",
                               message: t.format("enrol.notEligible", ["rule": rule.map(fields.rule) ?? e.message]))
+        case .conflict where e.field == "bsn":
+            return FieldError(target: "bsn", message: t.text("enrol.elsewhere"))
+        case .conflict where e.field == "trial" && e.value == nil:
+            return FieldError(target: "bsn", message: t.text("enrol.conflictUnnamed"))
         case .conflict where e.field == "trial":
             return FieldError(target: "bsn", message: t.format("enrol.conflict", ["trial": conflicting[e.value ?? ""] ?? e.value ?? ""]))
         case .illegalTransition:
