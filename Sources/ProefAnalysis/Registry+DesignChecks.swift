@@ -6,8 +6,11 @@ extension Registry {
     public func designChecks(as p: Principal, trialID: String) async throws -> DesignChecks {
         let data = try await analysisData(as: p, trialID: trialID)
         guard let version = data.currentVersion else { throw ProefError.notFound("version", "\(trialID) v\(data.trial.currentVersion)") }
-        var value: EffectAnalysis.Values = [:]
-        for m in data.outcomes { if let v = m.value { value[m.outcome, default: [:]][m.wave, default: [:]][m.enrolment] = v } }
-        return EffectAnalysis.checks(version.protocol, data.enrolments.filter(\.isValid), value, Self.sequenceProtocols(data.versions))
+        // The checks depend on the data and the protocol versions only, both fixed by the revision.
+        return data.memo.value("designChecks") {
+            var value: EffectAnalysis.Values = [:]
+            for m in data.outcomes { if let v = m.value { value[m.outcome, default: [:]][m.wave, default: [:]][m.enrolment] = v } }
+            return EffectAnalysis.checks(version.protocol, data.enrolments.filter(\.isValid), value, Self.sequenceProtocols(data.versions))
+        }
     }
 }

@@ -202,7 +202,12 @@ func record(_ t: TestRegistry, _ n: Int, _ outcome: String, _ wave: Int, _ value
         for n in 1...8 { arms[n] = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(n)).arm }
         _ = try await t.registry.invalidate(as: Fixtures.pm, trialID: Fixtures.utrecht, number: 8, reason: "duplicate")
         _ = try await t.registry.recordReceived(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, number: 1, arm: arms[1]!)
+        let early = try await t.registry.consort(as: Fixtures.auditor, trialID: Fixtures.utrecht)
+        #expect(early.arms.map(\.lostToFollowUp).reduce(0, +) == 0)
         t.clock.advance(by: 800 * 86_400)  // past the 24-month window of everyone
+        // Nothing was written, but the day moved: the seven valid clients are now lost.
+        let late = try await t.registry.consort(as: Fixtures.auditor, trialID: Fixtures.utrecht)
+        #expect(late.arms.map(\.lostToFollowUp).reduce(0, +) == 7)
         for n in 1...3 { _ = try await record(t, n, "paid_work", 24, "1", "2029-01-20") }
         let c = try await t.registry.consort(as: Fixtures.auditor, trialID: Fixtures.utrecht)
         #expect(c.assessed == 10 && c.excluded == 2 && c.declinedConsent == 1 && c.excludedNotEligible == ["on-bijstand": 1])

@@ -72,7 +72,7 @@ extension Registry {
         var items: [DueItem] = []
         for e in data.enrolments(of: scope) where e.isValid && numbers?.contains(e.number) != false {
             for o in proto.outcomes {
-                for w in o.waves where !recorded.contains("\(e.number)/\(o.id)/\(w)") {
+                for w in o.waves where !recorded.contains(MeasuredKey(enrolment: e.number, outcome: o.id, wave: w)) {
                     let window = OutcomeCheck.window(o, wave: w, enrolledOn: e.enrolledOn)
                     let status: DueItem.Status
                     if window.upperBound < today { status = .overdue } else if window.lowerBound <= today { status = .open }
@@ -92,9 +92,15 @@ extension Registry {
         let trial = try await trial(as: p, id: trialID)
         let proto = try await store.read { try $0.currentVersion(of: trial).protocol }
         let data = try await snapshot(trialID)
-        let screenings = data.screenings, enrolments = data.enrolments
-        let measured = Self.measuredKeys(data)
         let today = CalendarDate(clock())
+        // The flow depends on the data, the current protocol (an amendment grows the log, so
+        // the revision) and the day, which decides whose windows have closed.
+        return data.memo.value("consort/\(today)") { Self.consort(trialID, proto, data, today) }
+    }
+
+    private static func consort(_ trialID: String, _ proto: TrialProtocol, _ data: TrialSnapshot, _ today: CalendarDate) -> ConsortReport {
+        let screenings = data.screenings, enrolments = data.enrolments
+        let measured = measuredKeys(data)
         let primary = proto.outcomes.first { $0.role == .primary }
         let finalWave = primary?.waves.last
         var notEligible: [String: Int] = [:]
@@ -110,7 +116,7 @@ extension Registry {
             if let primary, let finalWave {
                 for e in valid {
                     let closed = OutcomeCheck.window(primary, wave: finalWave, enrolledOn: e.enrolledOn).upperBound < today
-                    if measured.contains("\(e.number)/\(primary.id)/\(finalWave)") { analysed += 1 } else if closed { lost += 1 }
+                    if measured.contains(MeasuredKey(enrolment: e.number, outcome: primary.id, wave: finalWave)) { analysed += 1 } else if closed { lost += 1 }
                 }
             }
             arms.append(ConsortReport.ArmFlow(
@@ -122,7 +128,7 @@ extension Registry {
             for o in proto.outcomes {
                 for w in o.waves {
                     let due = valid.filter { OutcomeCheck.window(o, wave: w, enrolledOn: $0.enrolledOn).upperBound < today }
-                    let missing = due.filter { !measured.contains("\($0.number)/\(o.id)/\(w)") }.count
+                    let missing = due.filter { !measured.contains(MeasuredKey(enrolment: $0.number, outcome: o.id, wave: w)) }.count
                     attrition.append(ConsortReport.Attrition(arm: arm.id, outcome: o.id, wave: w, due: due.count, missing: missing,
                                                              rate: due.isEmpty ? 0 : Double(missing) / Double(due.count)))
                 }
@@ -133,8 +139,17 @@ extension Registry {
                              attrition: attrition, primaryOutcome: primary?.id, finalWave: finalWave)
     }
 
-    /// `enrolment/outcome/wave` of every value recorded and not retracted.
-    private static func measuredKeys(_ data: TrialSnapshot) -> Set<String> {
-        Set(data.outcomes.filter { !$0.isRetracted }.map { "\($0.enrolment)/\($0.outcome)/\($0.wave)" })
+    /// Which measurement of a client exists.
+    private struct MeasuredKey: Hashable, Sendable {
+        var enrolment: Int
+        var outcome: String
+        var wave: Int
+    }
+
+    /// Every value recorded and not retracted, computed once per snapshot.
+    private static func measuredKeys(_ data: TrialSnapshot) -> Set<MeasuredKey> {
+        data.memo.value("measured") {
+            Set(data.outcomes.filter { !$0.isRetracted }.map { MeasuredKey(enrolment: $0.enrolment, outcome: $0.outcome, wave: $0.wave) })
+        }
     }
 }

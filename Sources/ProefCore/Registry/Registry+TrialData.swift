@@ -6,6 +6,8 @@ public struct TrialData: Sendable {
     public var versions: [ProtocolVersion]
     public var enrolments: [Enrolment]
     public var outcomes: [OutcomeMeasurement]
+    /// Kept with the snapshot these were read from, for results computed from them.
+    public var memo: SnapshotMemo
 
     public var currentVersion: ProtocolVersion? { versions.first { $0.number == trial.currentVersion } }
 }
@@ -24,7 +26,7 @@ extension Registry {
         try await authorize(p, .readEstimates, Scope(trial: trial))
         let versions = try await store.read { try $0.versions(trialID: trialID) }
         let data = try await snapshot(trialID)
-        return TrialData(trial: trial, versions: versions, enrolments: data.enrolments, outcomes: data.outcomes)
+        return TrialData(trial: trial, versions: versions, enrolments: data.enrolments, outcomes: data.outcomes, memo: data.memo)
     }
 
     /// The layout of a dataset export, for those the policy lets export it.

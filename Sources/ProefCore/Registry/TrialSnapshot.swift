@@ -18,11 +18,31 @@ public struct TrialSnapshot: Sendable {
     public var screenings: [Screening]
     /// The latest version of every measurement, retracted ones included.
     public var outcomes: [OutcomeMeasurement]
+    /// What requests computed from this data; a new revision reads a new snapshot and so
+    /// starts with nothing kept.
+    public let memo = SnapshotMemo()
 
     /// The enrolments of one municipality, or all (nil), in number order.
     public func enrolments(of municipality: String?) -> [Enrolment] {
         guard let municipality else { return enrolments }
         return enrolments.filter { $0.municipality == municipality }
+    }
+}
+
+/// Results computed from one snapshot (which measurements exist, CONSORT, the design checks),
+/// kept with it so that the next page at the same revision does not compute them again over
+/// every enrolment. Two requests racing for the same key may both compute it; either result
+/// is the same, so the later one simply replaces the earlier.
+public final class SnapshotMemo: Sendable {
+    private let values = Mutex<[String: any Sendable]>([:])
+
+    public init() {}
+
+    public func value<T: Sendable>(_ key: String, _ make: () throws -> T) rethrows -> T {
+        if let kept = values.withLock({ $0[key] }) as? T { return kept }
+        let made = try make()
+        values.withLock { $0[key] = made }
+        return made
     }
 }
 
