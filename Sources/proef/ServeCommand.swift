@@ -31,16 +31,21 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "proef")
         logger.logLevel = .info
-        let registry: Registry
+        // The demo keeps its own files, so it never replaces a real database in the same folder.
+        let location = demo ? try StoreLocation(global.namedDatabase ?? "proef-demo.sqlite") : try global.databaseLocation
+        let registry: Registry, lock: ServeLock?
         if demo {
-            // The demo keeps its own files, so it never replaces a real database in the same folder.
-            registry = try await DemoSetup.create(try StoreLocation(global.namedDatabase ?? "proef-demo.sqlite"),
-                                                  keyFilePath: global.namedKeyFile ?? "proef-demo.key", protocolsFolder: protocols)
+            // Taken before the demo recreates its file, so a second demo cannot pull it from under the first.
+            lock = try ServeLock.acquire(for: location)
+            registry = try await DemoSetup.create(location, keyFilePath: global.namedKeyFile ?? "proef-demo.key", protocolsFolder: protocols)
         } else {
+            // Taken once the database is known to exist, so a mistyped path leaves no lock file behind.
             registry = try await global.registry()
+            lock = try ServeLock.acquire(for: location)
         }
         let web = WebApp(registry: registry, resources: try await WebResources.load(), configuration: WebConfiguration(secureCookies: secureCookies, sessionIdleTimeout: sessionIdleMinutes * 60))
         FileHandle.standardOutput.write(Data("Proef is running: open http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
         try await runService(ServerConfiguration(host: host, port: port), registry: registry, extensions: [web], logger: logger)
+        withExtendedLifetime(lock) {}
     }
 }

@@ -74,6 +74,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.folder.appendingPathComponent("proef-demo.sqlite").path))
     }
 
+    @Test("a second proef serve on a SQLite file already served is refused, exit 5, naming the file and the first process; a killed first leaves no lock behind")
+    func secondServeRefused() async throws {
+        let cli = try CLI()
+        _ = try await cli.initialise()
+        let first = try await ServeProcess.start(database: "proef.sqlite", keyFile: "proef.key", folder: cli.folder, name: "first")
+        let second = try await cli.runAsync("serve", "--port", "0")
+        #expect(second.status == 5 && second.stderr.contains("another proef serve (process \(first.pid)) is already serving proef.sqlite")
+                && second.stderr.contains("PostgreSQL"), "\(second.stderr)")
+        #expect(try await HTTP.send("GET", "\(first.url)/health").1 == 200)
+
+        // The demo takes its lock before it recreates its file, so a second demo leaves the first's database alone.
+        let protocols = Fixtures.protocolsFolder.path
+        let demo = try await ServeProcess.start(database: "demo.sqlite", keyFile: "demo.key", folder: cli.folder, name: "demo", extra: ["--demo", "--protocols", protocols])
+        defer { demo.kill() }
+        let demoFile = cli.folder.appendingPathComponent("demo.sqlite").path
+        let inode = try FileManager.default.attributesOfItem(atPath: demoFile)[.systemFileNumber] as? Int
+        let secondDemo = try await cli.runAsync("serve", "--demo", "--database", "demo.sqlite", "--key-file", "demo.key", "--protocols", protocols, "--port", "0")
+        #expect(secondDemo.status == 5 && secondDemo.stderr.contains("already serving demo.sqlite"), "\(secondDemo.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: demoFile)[.systemFileNumber] as? Int == inode)
+        #expect(try await HTTP.send("GET", "\(demo.url)/v1/public/trials/\(Fixtures.utrecht)/checkpoint").1 == 200)
+
+        first.kill()
+        while first.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        let again = try await ServeProcess.start(database: "proef.sqlite", keyFile: "proef.key", folder: cli.folder, name: "again")
+        await again.stop()
+    }
+
     @Test("canonical JSON throws rather than hash an empty text")
     func canonicalJSONThrows() {
         #expect { try CanonicalJSON.encode(["x": Double.nan]) } throws: { ($0 as? ProefError)?.kind == .internal }

@@ -58,4 +58,23 @@ import Testing
         #expect(due.status.code == 400 && due.problem?.field == "municipality", "\(due.text)")
         #expect(trials.status.code == 400 && trials.problem?.field == "owner", "\(trials.text)")
     }
+
+    @Test("a null in a request body is a 400 naming its field, and nothing is created; a text that merely contains 'null' is read as usual")
+    func nullsRefused() async throws {
+        let service = try await TestService()
+        let tokens = service.tokens
+        let (user, nested, annulled, users) = try await service.run { client in
+            (try await client.call(.post, "/v1/users", as: "admin", tokens: tokens,
+                                   json: #"{"id": "km.x", "name": "X", "role": "klantmanager", "municipality": null}"#),
+             try await client.call(.post, "/v1/trials/utrecht-weten-wat-werkt/enrolments", as: "km.utrecht", tokens: tokens,
+                                   json: #"{"bsn": "111222333", "consent": true, "covariates": {"age": "30", "gender": null}}"#),
+             try await client.call(.post, "/v1/users", as: "admin", tokens: tokens,
+                                   json: #"{"id": "pm.null", "name": "Annulled Nullens", "role": "programme-manager"}"#),
+             try await client.call(.get, "/v1/users", as: "admin", tokens: tokens))
+        }
+        #expect(user.status.code == 400 && user.problem?.field == "municipality" && user.problem?.detail.contains("null") == true, "\(user.text)")
+        #expect(nested.status.code == 400 && nested.problem?.field == "covariates.gender", "\(nested.text)")
+        #expect(annulled.status.code == 201, "\(annulled.text)")
+        #expect(!users.text.contains("km.x") && users.text.contains("pm.null"))
+    }
 }

@@ -12,6 +12,8 @@ import ProefWeb
 /// The web pages of a trial with `count` enrolments: the dashboard and the enrolment list
 /// rendered one after another (p50/p99), and an enrolment through the web form next to one
 /// through the API on the same service, with a klantmanager signed in by cookie and by token.
+/// Pages are rendered repeatedly while nothing changes, and then once after each of a few
+/// enrolments, when the trial's data is read and summarised afresh.
 func pagesBenchmark(enrolments count: Int, samples: Int) async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proef-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -90,6 +92,22 @@ func pagesBenchmark(enrolments count: Int, samples: Int) async throws {
     let webMean = webTimes.reduce(0, +) / Double(samples), apiMean = apiTimes.reduce(0, +) / Double(samples)
     say(String(format: "enrolment through the web form: mean %.2f ms; through the API: mean %.2f ms; ratio %.2f (goal: at most 1.5)",
                  webMean, apiMean, webMean / apiMean))
+
+    // The first render after a change reads the trial afresh and computes CONSORT and the
+    // checks again: one enrolment before each render shows what that costs.
+    let afterChange = max(10, samples / 10)
+    for (name, path, cookie) in [("dashboard", "/trials/\(trial)", pmSession.secret),
+                                 ("enrolment list", "/trials/\(trial)/clients", kmSession.secret)] {
+        var times: [Double] = []
+        for k in 0..<afterChange {
+            _ = try await registry.enrol(as: kmSession.principal, trialID: trial, EnrolmentRequest(
+                bsn: BSN.synthetic(count + 2 * samples + (name == "dashboard" ? 0 : afterChange) + k), municipality: nil, covariates: client, consent: true))
+            times.append(try await send(path, cookie: cookie, expect: [200]))
+        }
+        times.sort()
+        say(String(format: "%@, first render after an enrolment: %d renders, p50 %.1f ms, max %.1f ms",
+                     name, afterChange, percentile(times, 0.5), times.last ?? 0))
+    }
 }
 
 /// A figure written at once, unbuffered, so it survives whatever happens after it.

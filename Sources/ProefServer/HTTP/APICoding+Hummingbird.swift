@@ -43,7 +43,34 @@ extension Request {
     mutating func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
         try require(mediaTypes: ["application/json"])
         let bytes = try await bodyBytes(context: context)
+        try Self.refuseNulls(bytes)
         return try APICoding.decoder().decode(T.self, from: Data(bytes))
+    }
+
+    /// No request schema takes `null` (a field without a value is left out), but Swift's
+    /// decoding reads a null as an absent optional, so `"municipality": null` would pass as if
+    /// unsaid. The body is searched only when it spells `null` somewhere.
+    static func refuseNulls(_ bytes: [UInt8]) throws {
+        let null = Array("null".utf8)
+        guard bytes.count >= 4, (0...(bytes.count - 4)).contains(where: { bytes[$0..<($0 + 4)].elementsEqual(null) }),
+              let json = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return }
+        func firstNull(_ value: Any, at path: String) -> String? {
+            switch value {
+            case is NSNull: return path
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    if let found = firstNull(object[key]!, at: path.isEmpty ? key : "\(path).\(key)") { return found }
+                }
+                return nil
+            case let array as [Any]:
+                for (i, element) in array.enumerated() { if let found = firstNull(element, at: "\(path)[\(i)]") { return found } }
+                return nil
+            default: return nil
+            }
+        }
+        if let path = firstNull(json, at: "") {
+            throw ProefError(.invalidInput, field: path.isEmpty ? nil : path, "null is not a value here: give one, or leave the field out")
+        }
     }
 }
 
