@@ -34,8 +34,10 @@ public struct LogKey: Codable, Sendable {
     }
 }
 
-/// `GET /health`.
+/// `GET /health` and `GET /health/ready`: `ok`, or `failing` (503) while the database cannot
+/// serve; the cause is on the service's log line, not in this public answer.
 public struct Health: Codable, Sendable {
     public var status: String
-    public init(status: String) { self.status = status }
+    public var database: String
+    public init(status: String, database: String) { self.status = status; self.database = database }
 }

@@ -28,7 +28,14 @@ public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [
     router.add(middleware: APIResponseHeaders())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MethodCheck())
-    router.on(.health, below: "/") { _, _ in try Response.json(Health(status: "ok")) }
+    // Both ask the database; a load balancer takes an instance out of rotation on 503 and back when it answers 200.
+    for endpoint in [Endpoint.health, .ready] {
+        router.on(endpoint, below: "/") { _, context in
+            guard let problem = await registry.databaseProblem() else { return try Response.json(Health(status: "ok", database: "ok")) }
+            context.logger.warning("health: the database is failing", metadata: ["cause": "\(problem)"])
+            return try Response.json(Health(status: "failing", database: "failing"), status: .serviceUnavailable)
+        }
+    }
     router.on(.openAPI, below: "/") { _, _ in Response.text(OpenAPIDocument.text, contentType: "application/yaml") }
     AuditController(registry: registry).addRoutes(to: router.group("v1/public"))
     let v1 = router.group("v1").add(middleware: AuthMiddleware(registry: registry))

@@ -1,11 +1,14 @@
 import Foundation
 import GRDB
 import ProefCore
+import Synchronization
 
 /// The embedded database: one GRDB writer (a WAL-mode `DatabasePool` on disk, a `DatabaseQueue`
 /// in memory for tests) with every migration applied on open.
 public final class AppDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// The storage fault the last write met (see `StorageFault`), cleared by the next write that succeeds.
+    let storageFault = Mutex<String?>(nil)
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

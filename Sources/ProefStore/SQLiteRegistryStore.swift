@@ -8,7 +8,7 @@ import ProefCore
 /// bodies run on GRDB's writer queue.
 public struct SQLiteRegistryStore: RegistryStore {
     let db: AppDatabase
-    private var writer: any DatabaseWriter { db.writer }
+    private var writer: FaultReportingWriter { FaultReportingWriter(db) }
 
     public init(_ db: AppDatabase) { self.db = db }
 
@@ -196,6 +196,22 @@ public struct SQLiteRegistryStore: RegistryStore {
 
     public func appendAccessLog(_ e: AccessLogEntry) async throws {
         try await writer.write { db in try AccessLogRecord(e).insert(db) }
+    }
+
+    public func databaseProblem() async -> String? {
+        do {
+            if db.storageFault.withLock({ $0 }) != nil {
+                // Only a write shows that the fault has cleared (room made on the disk, say).
+                try await writer.write { db in
+                    try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('health.probe', datetime('now')) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                }
+            } else {
+                _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            }
+            return nil
+        } catch {
+            return (error as? ProefError)?.message ?? "\(error)"
+        }
     }
 
     public func accessLog(limit: Int) async throws -> [AccessLogEntry] {

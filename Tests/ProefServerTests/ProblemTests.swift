@@ -158,6 +158,7 @@ struct FailingStore: RegistryStore {
     func write<T: Sendable>(locking trials: [String], _ body: @Sendable (any TrialTransaction) throws -> T) async throws -> T { throw Internal() }
     func appendAccessLog(_ entry: AccessLogEntry) async throws { throw Internal() }
     func accessLog(limit: Int) async throws -> [AccessLogEntry] { throw Internal() }
+    func databaseProblem() async -> String? { "the test store fails every call" }
 }
 
 /// Keeps every log line a test's service writes, to find the one an answer refers to.

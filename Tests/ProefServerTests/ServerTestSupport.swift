@@ -19,8 +19,13 @@ struct TestService: Sendable {
     let tokens: [String: String]
 
     init(registerProtocols: [String] = Fixtures.allProtocols) async throws {
-        t = try await TestRegistry(registerProtocols: registerProtocols)
-        if registerProtocols.contains(Fixtures.utrecht) {
+        try await self.init(try await TestRegistry(registerProtocols: registerProtocols))
+    }
+
+    /// The service over a registry made elsewhere (on a database file, say).
+    init(_ registry: TestRegistry) async throws {
+        t = registry
+        if (try? await t.registry.trial(as: Fixtures.pm, id: Fixtures.utrecht)) != nil {
             _ = try await t.registry.grant(as: Fixtures.pm, trialID: Fixtures.utrecht, statistician: "stat")
         }
         var tokens: [String: String] = [:]

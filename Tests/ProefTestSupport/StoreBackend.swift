@@ -37,3 +37,15 @@ public struct StoreBackend: Sendable, CustomStringConvertible {
         OpenedStore(store: SQLiteRegistryStore(db)) { sql in try await db.writer.write { try $0.execute(sql: sql) } }
     }
 }
+
+extension AppDatabase {
+    /// Caps the database at its present size plus `extra` pages, or lifts the cap (nil): the
+    /// writes that need more pages then fail with SQLITE_FULL, as on a full disk, without
+    /// needing a small file system (and root) to make one.
+    public func capPages(extra: Int?) async throws {
+        try await writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(extra.map { pages + $0 } ?? 1_073_741_823)")
+        }
+    }
+}

@@ -12,6 +12,50 @@ import Testing
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "'", with: "&#39;")
     }
 
+    @Test("a step that no longer applies (a trial closed twice) is a 409 page in the visitor's language with a way back, not a fault page")
+    func staleStep() async throws {
+        let service = try await WebTestService()
+        let u = Fixtures.utrecht
+        let (first, twice, english) = try await service.run { client in
+            (try await client.post("/trials/\(u)/close", as: "pm", ["confirm": "yes"]),
+             try await client.post("/trials/\(u)/close", as: "pm", ["confirm": "yes"]),
+             try await client.post("/trials/\(u)/close", as: "pm", ["confirm": "yes"], language: "en"))
+        }
+        #expect(first.status == .seeOther)
+        #expect(twice.status == .conflict && twice.text.contains("Deze stap kan nu niet") && twice.text.contains("<a href=\"/trials/\(u)\">Terug naar de proef</a>"), "\(twice.text)")
+        #expect(!twice.text.contains("Er ging iets mis"))
+        #expect(english.status == .conflict && english.text.contains("This step cannot be taken now") && !english.text.contains("Deze stap"))
+        #expect(try await service.registry.trial(as: Fixtures.pm, id: u).status == .closed)
+    }
+
+    @Test("an enrolment the database cannot store answers 503 with the form kept and a Dutch message that nothing was saved; the desk enrols again once it can")
+    func storageUnavailable() async throws {
+        let service = try await WebTestService()
+        let database = try #require(service.t.database)
+        let form = Fixtures.utrechtClient().reduce(into: ["consent": "yes"]) { $0["covariates.\($1.key)"] = $1.value }
+        let before = try await service.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count
+        try await database.capPages(extra: 0)
+        let (statuses, page) = try await service.run { web -> ([Int], TestResponse?) in
+            var statuses: [Int] = []
+            for n in 200..<240 {
+                let r = try await web.post("/trials/\(Fixtures.utrecht)/enrol", as: "km.utrecht", form.merging(["bsn": Fixtures.bsn(n)]) { $1 })
+                statuses.append(Int(r.status.code))
+                if r.status == .serviceUnavailable { return (statuses, r) }
+            }
+            return (statuses, nil)
+        }
+        let full = try #require(page, "no enrolment met the cap: \(statuses)")
+        #expect(Set(statuses).isSubset(of: [303, 503]), "\(statuses)")
+        #expect(full.text.contains("Proef kan de inschrijving nu niet opslaan") && full.text.contains("Er is niets bewaard"), "\(full.text)")
+        #expect(full.text.contains("value=\"\(Fixtures.utrechtClient()["age"] ?? "")\""), "the form keeps what was typed")
+        #expect(try await service.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == before + statuses.count - 1)
+        try await database.capPages(extra: nil)
+        let again = try await service.run { web in
+            try await web.post("/trials/\(Fixtures.utrecht)/enrol", as: "km.utrecht", form.merging(["bsn": Fixtures.bsn(300)]) { $1 })
+        }
+        #expect(again.status == .seeOther)
+    }
+
     @Test("registering a trial id that exists, or with an unknown municipality, is said in Dutch and in English")
     func registerRefusals() async throws {
         let service = try await WebTestService()

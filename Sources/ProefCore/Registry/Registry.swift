@@ -13,6 +13,9 @@ public struct Registry: Sendable {
     /// Trial data last read, reused while the trial has not changed.
     let snapshots: TrialSnapshotCache
 
+    /// What keeps the database from serving now, for `/health`; nil when it serves.
+    public func databaseProblem() async -> String? { await store.databaseProblem() }
+
     public init(store: any RegistryStore, keyring: Keyring, clock: @escaping @Sendable () -> Date = { Date() },
                 passwordCost: UInt8 = PasswordHash.defaultCost) {
         self.init(store: store, keyring: keyring, clock: clock, passwordCost: passwordCost, snapshots: TrialSnapshotCache())

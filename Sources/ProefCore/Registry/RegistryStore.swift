@@ -54,6 +54,11 @@ public protocol RegistryStore: Sendable {
     /// The newest entries first.
     func accessLog(limit: Int) async throws -> [AccessLogEntry]
 
+    /// What keeps the database from serving requests now, in words for the operator's log, or
+    /// nil when it serves: `/health` asks this. A store that saw a write fail on its storage
+    /// (a full disk, say) answers that fault until a probe write succeeds again.
+    func databaseProblem() async -> String?
+
     // MARK: Trials: reads, each from one committed snapshot.
 
     /// The trials that match the filter, in registration order.

@@ -138,6 +138,15 @@ public struct PostgresRegistryStore: RegistryStore {
         try await pool.withSession { try $0.insert("accessLog", AccessLogRecord(e)) }
     }
 
+    public func databaseProblem() async -> String? {
+        do {
+            _ = try await pool.withSession { try $0.rows("SELECT 1") }
+            return nil
+        } catch {
+            return (error as? ProefError)?.message ?? "\(error)"
+        }
+    }
+
     public func accessLog(limit: Int) async throws -> [AccessLogEntry] {
         try await pool.withSession { try $0.records(AccessLogRecord.self, "SELECT * FROM accesslog ORDER BY id DESC LIMIT $1", [.int(limit)]).map(\.domain) }
     }

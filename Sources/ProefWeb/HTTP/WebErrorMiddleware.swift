@@ -35,6 +35,23 @@ struct WebErrorMiddleware: RouterMiddleware {
                 var page = Page("error-404", title: visit.t.text("error404.title"))
                 page.status = .notFound
                 return try await renderer.respond(page, visit)
+            case .conflict, .illegalTransition:
+                // A step that no longer applies (a form sent twice, a colleague was first):
+                // nothing changed, and it is not a fault of Proef's.
+                context.logger.info("web step refused", metadata: ["path": "\(request.uri.path)", "reason": "\(e.message)"])
+                let parts = request.uri.path.split(separator: "/")
+                var page = Page("error-409", title: visit.t.text("error409.title"),
+                                data: parts.count > 2 && parts[0] == "trials" ? ["trialHref": "/trials/\(parts[1])"] : [:])
+                page.status = .conflict
+                return try await renderer.respond(page, visit)
+            case .unavailable:
+                // The storage (a full disk, the database away): passing, and nothing was stored.
+                context.logger.error("web page failed: the database is unavailable", metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+                ])
+                var page = Page("error-503", title: visit.t.text("error503.title"))
+                page.status = .serviceUnavailable
+                return try await renderer.respond(page, visit)
             default:
                 let incident = Hex.encode((try? SecureRandom.bytes(6)) ?? [])
                 context.logger.error("web page failed", metadata: [

@@ -71,7 +71,7 @@ struct EnrolmentPages: Sendable {
     }
 
     private func form(_ visit: Visit, _ p: Principal, _ trial: Trial, values: [String: String], team: String? = nil, consent: Bool,
-                      errors: [FieldError]) async throws -> Response {
+                      errors: [FieldError], status: HTTPResponse.Status? = nil) async throws -> Response {
         let (detail, w, fields) = try await context(visit, p, trial.id)
         let t = visit.t
         let proto = detail.protocol
@@ -100,7 +100,7 @@ struct EnrolmentPages: Sendable {
         page.section = "myTrials"
         page.trialID = trial.id
         page.errors = errors
-        page.status = errors.isEmpty ? .ok : .unprocessableContent
+        page.status = status ?? (errors.isEmpty ? .ok : .unprocessableContent)
         return try await renderer.respond(page, visit)
     }
 
@@ -131,6 +131,7 @@ struct EnrolmentPages: Sendable {
         let consent = form.isChecked("consent")
         // With a valid BSN and covariates the registry decides eligibility and consent itself,
         // so that a refusal is counted for the CONSORT flow as it is over the API.
+        var storageFault = false
         if errors.isEmpty {
             do {
                 let result = try await registry.enrol(as: p, trialID: trial.id, EnrolmentRequest(bsn: bsn, municipality: nil, covariates: covariates, consent: consent, cluster: cluster))
@@ -141,9 +142,12 @@ struct EnrolmentPages: Sendable {
                 var titles: [String: String] = [:]
                 if let id = e.value, let other = try? await registry.trial(as: p, id: id) { titles[id] = other.title }
                 errors.append(refusal(e, detail.protocol, fields, t, conflicting: titles))
+                storageFault = e.kind == .unavailable
             }
         }
-        return try await self.form(visit, p, trial, values: sent, team: cluster, consent: consent, errors: errors)
+        // A storage fault keeps what was typed, so the desk can send it again once it passes.
+        return try await self.form(visit, p, trial, values: sent, team: cluster, consent: consent, errors: errors,
+                                   status: storageFault ? .serviceUnavailable : nil)
     }
 
     /// A refusal of the registry at the field it is about, in the visitor's words.
@@ -165,6 +169,8 @@ struct EnrolmentPages: Sendable {
             return FieldError(target: "bsn", message: t.format("enrol.conflict", ["trial": conflicting[e.value ?? ""] ?? e.value ?? ""]))
         case .illegalTransition:
             return FieldError(target: "bsn", message: t.text("enrol.notEnrolling"))
+        case .unavailable:
+            return FieldError(target: "bsn", message: t.text("enrol.unavailable"))
         case .conflict where e.field == "cluster":
             return FieldError(target: "cluster", message: t.text("enrol.clusterGone"))
         case .invalidInput where e.field == "cluster":

@@ -1,0 +1,101 @@
+import Foundation
+import HummingbirdTesting
+import ProefAPI
+import ProefCore
+import ProefStore
+import ProefTestSupport
+import Testing
+
+/// A database that cannot take writes answers 503 naming the storage, `/health` says so, and
+/// the service recovers by itself when room is made.
+@Suite struct StorageFaultTests {
+    @Test("a database that cannot grow answers 503 unavailable naming the storage, stores nothing half, and takes writes again once it can")
+    func databaseFull() async throws {
+        let service = try await TestService()
+        _ = try await service.t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        let tokens = service.tokens, database = try #require(service.t.database)
+        let uri = "/v1/trials/utrecht-weten-wat-werkt/enrolments"
+        try await service.run { client in
+            #expect(try await client.call(.get, "/health").decode(Health.self).database == "ok")
+            try await database.capPages(extra: 0)
+            var statuses: [Int] = [], refusal: TestResponse?
+            for n in 1...40 where refusal == nil {
+                let r = try await client.call(.post, uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(n))
+                statuses.append(Int(r.status.code))
+                if r.status.code == 503 { refusal = r }
+            }
+            let full = try #require(refusal, "no write met the cap: \(statuses)")
+            #expect(Set(statuses).isSubset(of: [201, 503]), "\(statuses)")
+            #expect(full.problem?.type == "urn:proef:problem:unavailable" && full.problem?.field == "database", "\(full.text)")
+            #expect(full.problem?.detail.contains("the disk holding the database is full") == true, "\(full.text)")
+            #expect(full.headers[.retryAfter] != nil)
+            // Only what was acknowledged is stored: the refused client is not half-enrolled.
+            let acknowledged = statuses.filter { $0 == 201 }.count
+            #expect(try await service.t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == acknowledged)
+
+            try await database.capPages(extra: nil)
+            let after = try await client.call(.post, uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(statuses.count))
+            #expect(after.status.code == 201, "\(after.text)")
+            #expect(try await service.t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == acknowledged + 1)
+        }
+    }
+
+    /// A small tmpfs of its own, where the machine lets the test mount one (root in a
+    /// container with the right, as in CI); it is unmounted at the end.
+    @Test("on a full disk (a small tmpfs) writes answer 503, /health and /health/ready turn 503, and both recover by themselves when room is made")
+    func fullDisk() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-full-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        guard getuid() == 0, try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", folder.path) else {
+            print("StorageFaultTests.fullDisk skipped: this machine does not let the test mount a tmpfs (needs root)")
+            return
+        }
+        defer { _ = try? Self.run("/bin/umount", folder.path) }
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("proef.sqlite").path)
+        let service = try await TestService(try await TestRegistry(store: SQLiteRegistryStore(database), database: database,
+                                                                   registerProtocols: [Fixtures.utrecht]))
+        _ = try await service.t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        // What is left of the disk goes to a file the test deletes later, to make room.
+        let filler = folder.appendingPathComponent("filler")
+        _ = try? Self.run("/bin/dd", "if=/dev/zero", "of=\(filler.path)", "bs=64k")
+        let tokens = service.tokens
+        let uri = "/v1/trials/utrecht-weten-wat-werkt/enrolments"
+        try await service.run { client in
+            var statuses: [Int] = [], refusal: TestResponse?
+            for n in 1...200 where refusal == nil {
+                let r = try await client.call(.post, uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(n))
+                statuses.append(Int(r.status.code))
+                if r.status.code == 503 { refusal = r }
+            }
+            let full = try #require(refusal, "the disk never filled: \(statuses)")
+            #expect(Set(statuses).isSubset(of: [201, 503]), "\(statuses)")
+            #expect(full.problem?.field == "database" && full.problem?.detail.contains("full") == true, "\(full.text)")
+            for path in ["/health", "/health/ready"] {
+                let health = try await client.call(.get, path)
+                #expect(health.status.code == 503 && (try? health.decode(Health.self).status) == "failing", "\(path): \(health.text)")
+            }
+            try FileManager.default.removeItem(at: filler)
+            for path in ["/health", "/health/ready"] {
+                #expect(try await client.call(.get, path).status.code == 200, "\(path)")
+            }
+            let after = try await client.call(.post, uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(statuses.count))
+            #expect(after.status.code == 201, "\(after.text)")
+            let acknowledged = statuses.filter { $0 == 201 }.count + 1
+            #expect(try await service.t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == acknowledged)
+        }
+    }
+
+    /// Runs a program to its end; true when it exits 0.
+    @discardableResult
+    static func run(_ program: String, _ arguments: String...) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
