@@ -13,6 +13,7 @@ public enum ProefCommand {
         AuditCommand.self, VerifyCommand.self, ReceiptCommand.self, OutcomeCommand.self, DueCommand.self, ConsortCommand.self,
         ExportCommand.self, EstimateCommand.self, AnalyseCommand.self, PowerCommand.self, ReportCommand.self,
         MunicipalityCommand.self, UserCommand.self, TokenCommand.self, AccessLogCommand.self, MigrateCommand.self,
+        BackupCommand.self, RestoreCommand.self, CheckCommand.self,
     ]
 
     public static func configuration(adding extra: [any ParsableCommand.Type]) -> CommandConfiguration {

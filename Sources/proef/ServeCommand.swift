@@ -39,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
             lock = try ServeLock.acquire(for: location)
             registry = try await DemoSetup.create(location, keyFilePath: global.namedKeyFile ?? "proef-demo.key", protocolsFolder: protocols)
         } else {
+            // A damaged file (half-copied, say) is refused here, not discovered request by request.
+            if case let .sqlite(path) = location, FileManager.default.fileExists(atPath: path) {
+                let problems = try SQLiteMaintenance.integrityProblems(path: path, quick: true)
+                guard problems.isEmpty else {
+                    throw ProefError(.verificationFailed, field: "database", value: path,
+                                     "the database \(path) failed its integrity check: \(problems.prefix(3).joined(separator: "; ")); "
+                                         + "the service does not start on it. Restore a backup (proef restore) or run proef check")
+                }
+            }
             // Taken once the database is known to exist, so a mistyped path leaves no lock file behind.
             registry = try await global.registry()
             lock = try ServeLock.acquire(for: location)
