@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import ProefCore
 
 struct MunicipalityRecord: Codable, FetchableRecord, PersistableRecord {
@@ -94,7 +95,28 @@ struct ProtocolVersionRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     /// Rebuilds the version from its canonical JSON and checks the stored hash still matches it.
+    /// Versions already decoded and checked, by hash: decoding a protocol's JSON and encoding
+    /// it again to check the hash is most of what a page that shows a trial costs, and a
+    /// version's text never changes once stored. A record whose text and hash are those of a
+    /// checked version would pass the same check, so only its other columns are taken anew.
+    private static let checked = Mutex<[String: ProtocolVersion]>([:])
+
     func domain() throws -> ProtocolVersion {
+        if var known = Self.checked.withLock({ $0[sha256] }), known.canonicalJSON == canonicalJSON {
+            known.trialID = trialID; known.number = number; known.createdAt = createdAt
+            known.createdBy = createdBy; known.reason = reason; known.frozenAt = frozenAt
+            return known
+        }
+        let v = try checkedDomain()
+        Self.checked.withLock { cache in
+            // A registry holds a few dozen versions; the bound only guards against a runaway.
+            if cache.count >= 1_024 { cache.removeAll() }
+            cache[sha256] = v
+        }
+        return v
+    }
+
+    private func checkedDomain() throws -> ProtocolVersion {
         let proto: TrialProtocol
         do {
             proto = try JSONDecoder().decode(TrialProtocol.self, from: Data(canonicalJSON.utf8))

@@ -70,7 +70,10 @@ extension Registry {
         let today = CalendarDate(clock())
         let horizon = today.adding(days: withinDays)
         var items: [DueItem] = []
-        for e in data.enrolments(of: scope) where e.isValid && numbers?.contains(e.number) != false {
+        // A page of the enrolment list asks for its fifty clients: those are looked up, not filtered from all.
+        let candidates = numbers.map { $0.sorted().compactMap(data.enrolment(number:)).filter { scope == nil || $0.municipality == scope } }
+            ?? data.enrolments(of: scope)
+        for e in candidates where e.isValid {
             for o in proto.outcomes {
                 for w in o.waves where !recorded.contains(MeasuredKey(enrolment: e.number, outcome: o.id, wave: w)) {
                     let window = OutcomeCheck.window(o, wave: w, enrolledOn: e.enrolledOn)

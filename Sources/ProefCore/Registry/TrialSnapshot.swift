@@ -22,6 +22,13 @@ public struct TrialSnapshot: Sendable {
     /// starts with nothing kept.
     public let memo = SnapshotMemo()
 
+    /// One enrolment by its number. Numbers run from 1 without gaps, so it is found at its
+    /// place; a search in number order stands in should that ever not hold.
+    public func enrolment(number: Int) -> Enrolment? {
+        if enrolments.indices.contains(number - 1), enrolments[number - 1].number == number { return enrolments[number - 1] }
+        return enrolments.first { $0.number == number }
+    }
+
     /// The enrolments of one municipality, or all (nil), in number order.
     public func enrolments(of municipality: String?) -> [Enrolment] {
         guard let municipality else { return enrolments }

@@ -108,7 +108,9 @@ struct TrialOfficePages: Sendable {
     }
 
     private func enrolmentProgress(_ enrolments: [Enrolment], _ proto: TrialProtocol, _ trial: Trial, _ w: Wording, _ l: Language, _ t: Catalogue) -> [String: Any] {
-        let valid = enrolments.filter(\.isValid)
+        // One pass, counting: copying ten thousand enrolments per municipality is what this page cost.
+        var validIn: [String: Int] = [:], valid = 0
+        for e in enrolments where e.isValid { validIn[e.municipality, default: 0] += 1; valid += 1 }
         func progress(_ n: Int, _ target: Int) -> String {
             t.format("dashboard.progress", ["enrolled": l.integer(n), "target": l.integer(target),
                                             "percent": l.integer(target == 0 ? 0 : Int((Double(n) / Double(target) * 100).rounded()))])
@@ -116,9 +118,9 @@ struct TrialOfficePages: Sendable {
         // Without targets per municipality, each gets an equal share of the trial's.
         let share = max(1, proto.targetSampleSize / max(1, trial.municipalities.count))
         return [
-            "totalText": progress(valid.count, proto.targetSampleSize), "enrolled": String(valid.count), "target": String(proto.targetSampleSize),
+            "totalText": progress(valid, proto.targetSampleSize), "enrolled": String(valid), "target": String(proto.targetSampleSize),
             "municipalities": trial.municipalities.map { code -> [String: Any] in
-                let n = valid.filter { $0.municipality == code }.count
+                let n = validIn[code] ?? 0
                 return ["id": code, "name": w.municipality(code), "enrolled": String(n), "target": String(share), "progressText": progress(n, share)]
             },
         ]
