@@ -91,6 +91,18 @@ import Testing
         #expect(csv.text.hasPrefix("outcome,wave,arm"))
     }
 
+    @Test("the dashboard shows the desk's enrolment progress to the programme manager and leaves it out for the statistician, who may not read enrolments; both see the flow")
+    func dashboardProgress() async throws {
+        let service = try await WebTestService()
+        let (pm, stat) = try await service.run { client in
+            (try await client.get("/trials/\(Fixtures.utrecht)", as: "pm"), try await client.get("/trials/\(Fixtures.utrecht)", as: "stat"))
+        }
+        #expect(pm.status == .ok && stat.status == .ok)
+        #expect(pm.text.contains("id=\"enrolment-title\"") && pm.text.contains("<progress"))
+        #expect(!stat.text.contains("id=\"enrolment-title\"") && !stat.text.contains("<progress"))
+        #expect(pm.text.contains("id=\"consort-title\"") && stat.text.contains("id=\"consort-title\""))
+    }
+
     @Test("a programme manager reads the estimates but is not offered the datasets")
     func programmeManagerEstimates() async throws {
         let service = try await WebTestService()
