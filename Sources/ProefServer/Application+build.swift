@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import ProefAPI
 import ProefCore
@@ -8,10 +10,17 @@ import ProefCore
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// How long a new connection may take to send its first request head (see `RequestHeadTimeout`).
+    public var headerTimeout: Duration
+    /// How long a connection may send nothing while a request is read, and how long a
+    /// kept-alive connection may wait for (and take to send) its next request head.
+    public var idleTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60)) {
         self.host = host
         self.port = port
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -50,8 +59,11 @@ public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [
 
 public func buildApplication(_ config: ServerConfiguration, registry: Registry, extensions: [any RouteInstaller] = [],
                              logger: Logger) -> some ApplicationProtocol {
-    Application(
+    let (header, idle) = (TimeAmount(config.headerTimeout), TimeAmount(config.idleTimeout))
+    return Application(
         router: buildRouter(registry: registry, extensions: extensions),
+        server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [RequestHeadTimeout(first: header, between: idle)],
+                                                                 idleTimeout: idle)),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "proef"),
         logger: logger
     )

@@ -23,9 +23,14 @@ struct ServeCommand: AsyncParsableCommand {
     var secureCookies = false
     @Option(name: .customLong("session-idle-minutes"), help: "Sign a web session out after this many minutes without use (default 30; may be a fraction).")
     var sessionIdleMinutes: Double = 30
+    @Option(name: .customLong("header-timeout"), help: "Close a new connection that has not sent a whole request head within this many seconds (default 10).")
+    var headerTimeout: Double = 10
+    @Option(name: .customLong("idle-timeout"), help: "Close a connection that sends nothing for this many seconds while a request is read, or that sends no next request within it (default 60).")
+    var idleTimeout: Double = 60
 
     func validate() throws {
         guard sessionIdleMinutes > 0 else { throw ValidationError("--session-idle-minutes must be more than 0") }
+        guard headerTimeout > 0, idleTimeout > 0 else { throw ValidationError("--header-timeout and --idle-timeout must be more than 0 seconds") }
     }
 
     func run() async throws {
@@ -54,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let web = WebApp(registry: registry, resources: try await WebResources.load(), configuration: WebConfiguration(secureCookies: secureCookies, sessionIdleTimeout: sessionIdleMinutes * 60))
         FileHandle.standardOutput.write(Data("Proef is running: open http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
-        try await runService(ServerConfiguration(host: host, port: port), registry: registry, extensions: [web], logger: logger)
+        try await runService(ServerConfiguration(host: host, port: port, headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), registry: registry, extensions: [web], logger: logger)
         withExtendedLifetime(lock) {}
     }
 }
