@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
 import Logging
 import ProefAPI
@@ -16,11 +17,31 @@ public struct ServerConfiguration: Sendable {
     /// kept-alive connection may wait for (and take to send) its next request head.
     public var idleTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60)) {
+    /// Certificate and key for https, for a deployment without a TLS proxy in front; nil: plain http.
+    public var tls: TLSConfiguration?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
+                tls: TLSConfiguration? = nil) {
         self.host = host
         self.port = port
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.tls = tls
+    }
+
+    /// The server configuration for https from PEM files: the certificate chain (the server's
+    /// certificate first) and its private key. Either file unreadable or not PEM is refused
+    /// naming its option.
+    public static func tls(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
+            throw ProefError(.invalidInput, field: "--tls-cert", value: certificateFile, "cannot read a PEM certificate from '\(certificateFile)': \(error)")
+        }
+        guard !chain.isEmpty else { throw ProefError(.invalidInput, field: "--tls-cert", value: certificateFile, "'\(certificateFile)' holds no certificate") }
+        do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
+            throw ProefError(.invalidInput, field: "--tls-key", value: keyFile, "cannot read a PEM private key from '\(keyFile)': \(error)")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 }
 
@@ -58,12 +79,13 @@ public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [
 }
 
 public func buildApplication(_ config: ServerConfiguration, registry: Registry, extensions: [any RouteInstaller] = [],
-                             logger: Logger) -> some ApplicationProtocol {
+                             logger: Logger) throws -> some ApplicationProtocol {
     let (header, idle) = (TimeAmount(config.headerTimeout), TimeAmount(config.idleTimeout))
+    let http1 = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestHeadTimeout(first: header, between: idle)], idleTimeout: idle))
     return Application(
         router: buildRouter(registry: registry, extensions: extensions),
-        server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [RequestHeadTimeout(first: header, between: idle)],
-                                                                 idleTimeout: idle)),
+        server: try config.tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "proef"),
         logger: logger
     )

@@ -23,6 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
     var secureCookies = false
     @Option(name: .customLong("session-idle-minutes"), help: "Sign a web session out after this many minutes without use (default 30; may be a fraction).")
     var sessionIdleMinutes: Double = 30
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve https with this PEM certificate chain (with --tls-key), for a deployment without a TLS proxy; sign-in cookies are then Secure.", valueName: "file"))
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
     @Option(name: .customLong("header-timeout"), help: "Close a new connection that has not sent a whole request head within this many seconds (default 10).")
     var headerTimeout: Double = 10
     @Option(name: .customLong("idle-timeout"), help: "Close a connection that sends nothing for this many seconds while a request is read, or that sends no next request within it (default 60).")
@@ -30,12 +34,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard sessionIdleMinutes > 0 else { throw ValidationError("--session-idle-minutes must be more than 0") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together: give both, or neither for plain http") }
         guard headerTimeout > 0, idleTimeout > 0 else { throw ValidationError("--header-timeout and --idle-timeout must be more than 0 seconds") }
     }
 
     func run() async throws {
         var logger = Logger(label: "proef")
         logger.logLevel = .info
+        // Read before anything else, so a wrong file stops the start before the demo is rebuilt.
+        let tls = try tlsCert.map { try ServerConfiguration.tls(certificateFile: $0, keyFile: tlsKey ?? "") }
         // The demo keeps its own files, so it never replaces a real database in the same folder.
         let location = demo ? try StoreLocation(global.namedDatabase ?? "proef-demo.sqlite") : try global.databaseLocation
         let registry: Registry, lock: ServeLock?
@@ -57,9 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
             registry = try await global.registry()
             lock = try ServeLock.acquire(for: location)
         }
-        let web = WebApp(registry: registry, resources: try await WebResources.load(), configuration: WebConfiguration(secureCookies: secureCookies, sessionIdleTimeout: sessionIdleMinutes * 60))
-        FileHandle.standardOutput.write(Data("Proef is running: open http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
-        try await runService(ServerConfiguration(host: host, port: port, headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), registry: registry, extensions: [web], logger: logger)
+        let web = WebApp(registry: registry, resources: try await WebResources.load(),
+                         configuration: WebConfiguration(secureCookies: secureCookies || tls != nil, sessionIdleTimeout: sessionIdleMinutes * 60))
+        FileHandle.standardOutput.write(Data("Proef is running: open \(tls == nil ? "http" : "https")://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
+        let configuration = ServerConfiguration(host: host, port: port, headerTimeout: .milliseconds(Int64(headerTimeout * 1000)),
+                                                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)), tls: tls)
+        try await runService(configuration, registry: registry, extensions: [web], logger: logger)
         withExtendedLifetime(lock) {}
     }
 }

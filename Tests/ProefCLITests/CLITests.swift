@@ -88,7 +88,7 @@ import Hummingbird
         }
         let db = try AppDatabase.open(path: cli.folder.appendingPathComponent("proef.sqlite").path)
         let keys = try KeyFile.load(path: cli.folder.appendingPathComponent("proef.key").path, environment: [:]).keyring()
-        let app = buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
+        let app = try buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let remote = ["--server", "http://127.0.0.1:\(port)", "--token", adminToken]

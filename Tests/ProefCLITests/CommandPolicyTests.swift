@@ -109,7 +109,7 @@ let commandSamples: [String: CommandSample] = [
         let draft = try cli.write("draft.yaml", Fixtures.protocolText(Fixtures.cluster).replacingOccurrences(of: "id: vaste-klantmanager", with: "id: nieuw-{user}"))
         let amended = try cli.write("amended.yaml", Fixtures.protocolText(u).replacingOccurrences(of: "target_sample_size: 800", with: "target_sample_size: 960"))
         let csv = try cli.write("wave0.csv", "enrolment,outcome,wave,value,measured_on\n1,paid_work,0,1,\(today)\n")
-        let app = buildApplication(ServerConfiguration(port: 0), registry: t.registry, logger: Logger(label: "test"))
+        let app = try buildApplication(ServerConfiguration(port: 0), registry: t.registry, logger: Logger(label: "test"))
         let draftText = try String(contentsOf: cli.folder.appendingPathComponent(draft), encoding: .utf8)
         try await app.test(.live) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"

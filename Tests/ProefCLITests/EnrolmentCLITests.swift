@@ -91,7 +91,7 @@ import Testing
         let token = try JSONDecoder.apiDecoder.decode(IssuedToken.self, from: Data(try await cli.runAsync("token", "create", "km", "--json").stdout.utf8)).secret
         let db = try AppDatabase.open(path: cli.folder.appendingPathComponent("proef.sqlite").path)
         let keys = try KeyFile.load(path: cli.folder.appendingPathComponent("proef.key").path, environment: [:]).keyring()
-        let app = buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
+        let app = try buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"
             for n in 1...4 {

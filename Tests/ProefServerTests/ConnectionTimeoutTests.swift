@@ -59,7 +59,7 @@ import Testing
     @Test("a head trickled a byte at a time is cut at the header timeout, not held; a prompt request is answered, and its connection closed after the idle timeout")
     func slowClients() async throws {
         let registry = try await TestRegistry().registry
-        let app = buildApplication(ServerConfiguration(port: 0, headerTimeout: .seconds(1), idleTimeout: .seconds(2)), registry: registry,
+        let app = try buildApplication(ServerConfiguration(port: 0, headerTimeout: .seconds(1), idleTimeout: .seconds(2)), registry: registry,
                                    logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let port = try #require(client.port)

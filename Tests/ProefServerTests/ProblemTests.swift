@@ -110,7 +110,7 @@ import Testing
     func internalError() async throws {
         let registry = Registry(store: FailingStore(), keyring: Fixtures.keyring)
         let lines = RecordedLog()
-        let app = buildApplication(ServerConfiguration(), registry: registry, logger: Logger(label: "test") { _ in lines })
+        let app = try buildApplication(ServerConfiguration(), registry: registry, logger: Logger(label: "test") { _ in lines })
         try await app.test(.router) { client in
             let r = try await client.execute(uri: "/v1/trials", method: .get, headers: [.authorization: "Bearer proef_x"])
             #expect(r.status.code == 500)

@@ -34,7 +34,7 @@ struct TestService: Sendable {
     }
 
     var app: some ApplicationProtocol {
-        buildApplication(ServerConfiguration(), registry: t.registry, logger: Logger(label: "test"))
+        get throws { try buildApplication(ServerConfiguration(), registry: t.registry, logger: Logger(label: "test")) }
     }
 
     func run<T: Sendable>(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {

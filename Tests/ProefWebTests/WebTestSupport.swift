@@ -40,7 +40,7 @@ struct WebTestService: Sendable {
 
     func run<T: Sendable>(_ body: @Sendable @escaping (WebClient) async throws -> T) async throws -> T {
         let web = WebApp(registry: t.registry, resources: try await Self.resources.value)
-        let app = buildApplication(ServerConfiguration(), registry: t.registry, extensions: [web], logger: Logger(label: "web-test"))
+        let app = try buildApplication(ServerConfiguration(), registry: t.registry, extensions: [web], logger: Logger(label: "web-test"))
         let sessions = self.sessions
         return try await app.test(.router) { client in try await body(WebClient(client: client, sessions: sessions)) }
     }

@@ -36,7 +36,7 @@ func pagesBenchmark(enrolments count: Int, samples: Int) async throws {
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
     let web = WebApp(registry: registry, resources: try await WebResources.load())
-    let app = buildApplication(ServerConfiguration(host: "127.0.0.1", port: port), registry: registry, extensions: [web], logger: logger)
+    let app = try buildApplication(ServerConfiguration(host: "127.0.0.1", port: port), registry: registry, extensions: [web], logger: logger)
     let server = Task { try await app.runService() }
     defer { server.cancel() }
     try await Task.sleep(for: .seconds(1))

@@ -63,7 +63,7 @@ func enrolBenchmark(count: Int, concurrency: Int) async throws {
     let port = 18_000 + Int.random(in: 0..<1000)
     var logger = Logger(label: "bench")
     logger.logLevel = .warning
-    let app = buildApplication(ServerConfiguration(host: "127.0.0.1", port: port), registry: registry, logger: logger)
+    let app = try buildApplication(ServerConfiguration(host: "127.0.0.1", port: port), registry: registry, logger: logger)
     let server = Task { try await app.runService() }
     try await Task.sleep(for: .seconds(1))
 
