@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Certificate and key for https, for a deployment without a TLS proxy in front; nil: plain http.
     public var tls: TLSConfiguration?
+    /// A log line per answered request (the service's own log; tests leave it off).
+    public var logRequests = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
                 tls: TLSConfiguration? = nil) {
@@ -53,8 +55,9 @@ public protocol RouteInstaller: Sendable {
 /// Assembles the router from the controllers: public routes first, then `/v1` behind the
 /// bearer-token check. Every API route is an `Endpoint` of the catalogue; `extensions` add
 /// theirs (the web pages) beside them.
-public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = []) -> Router<AppRequestContext> {
+public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [], logRequests: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if logRequests { router.add(middleware: RequestLog()) }
     router.add(middleware: APIResponseHeaders())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MethodCheck())
@@ -84,7 +87,7 @@ public func buildApplication(_ config: ServerConfiguration, registry: Registry, 
     let http1 = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
         additionalChannelHandlers: [RequestHeadTimeout(first: header, between: idle)], idleTimeout: idle))
     return Application(
-        router: buildRouter(registry: registry, extensions: extensions),
+        router: buildRouter(registry: registry, extensions: extensions, logRequests: config.logRequests),
         server: try config.tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "proef"),
         logger: logger

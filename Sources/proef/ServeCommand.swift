@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
     var tlsKey: String?
+    @Option(name: .customLong("log-format"), help: "How the service logs: text (lines for a person) or json (one object per line, for a log collector).")
+    var logFormat: LogFormat = .text
     @Option(name: .customLong("header-timeout"), help: "Close a new connection that has not sent a whole request head within this many seconds (default 10).")
     var headerTimeout: Double = 10
     @Option(name: .customLong("idle-timeout"), help: "Close a connection that sends nothing for this many seconds while a request is read, or that sends no next request within it (default 60).")
@@ -39,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "proef")
+        var logger = logFormat == .json ? Logger(label: "proef") { JSONLogHandler(label: $0) } : Logger(label: "proef")
         logger.logLevel = .info
         // Read before anything else, so a wrong file stops the start before the demo is rebuilt.
         let tls = try tlsCert.map { try ServerConfiguration.tls(certificateFile: $0, keyFile: tlsKey ?? "") }
@@ -67,9 +69,14 @@ struct ServeCommand: AsyncParsableCommand {
         let web = WebApp(registry: registry, resources: try await WebResources.load(),
                          configuration: WebConfiguration(secureCookies: secureCookies || tls != nil, sessionIdleTimeout: sessionIdleMinutes * 60))
         FileHandle.standardOutput.write(Data("Proef is running: open \(tls == nil ? "http" : "https")://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/ in a browser\n".utf8))
-        let configuration = ServerConfiguration(host: host, port: port, headerTimeout: .milliseconds(Int64(headerTimeout * 1000)),
+        var configuration = ServerConfiguration(host: host, port: port, headerTimeout: .milliseconds(Int64(headerTimeout * 1000)),
                                                 idleTimeout: .milliseconds(Int64(idleTimeout * 1000)), tls: tls)
+        configuration.logRequests = true
         try await runService(configuration, registry: registry, extensions: [web], logger: logger)
         withExtendedLifetime(lock) {}
     }
+}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
 }
