@@ -49,6 +49,8 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 extension Endpoint {
     public static let health = Endpoint("GET", "/health", .anyone)
     public static let ready = Endpoint("GET", "/health/ready", .anyone)
+    /// Prometheus' text format, with a bearer token like the API.
+    public static let metrics = Endpoint("GET", "/metrics", .policy(.readMetrics))
     public static let openAPI = Endpoint("GET", "/openapi.yaml", .anyone)
 
     public static let logKey = Endpoint("GET", "/v1/public/log-key", .anyone)
@@ -97,7 +99,7 @@ extension Endpoint {
 
     /// Every operation the service offers.
     public static let all: [Endpoint] = [
-        health, ready, openAPI, logKey, latestCheckpoint, checkpoint, logEntries, inclusionProof, consistencyProof, publicProtocol,
+        health, ready, metrics, openAPI, logKey, latestCheckpoint, checkpoint, logEntries, inclusionProof, consistencyProof, publicProtocol,
         municipalities, addMunicipality, users, addUser, setPassword, tokens, createToken, revokeToken, accessLog,
         trials, registerTrial, validateProtocol, trial, lock, open, close, amend, versions, version, grant,
         enrol, enrolments, invalidate, received,

@@ -57,7 +57,8 @@ public protocol RouteInstaller: Sendable {
 /// theirs (the web pages) beside them.
 public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [], logRequests: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    if logRequests { router.add(middleware: RequestLog()) }
+    let metrics = ServiceMetrics()
+    router.add(middleware: RequestObserver(metrics: metrics, logRequests: logRequests))
     router.add(middleware: APIResponseHeaders())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MethodCheck())
@@ -68,6 +69,10 @@ public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [
             context.logger.warning("health: the database is failing", metadata: ["cause": "\(problem)"])
             return try Response.json(Health(status: "failing", database: "failing"), status: .serviceUnavailable)
         }
+    }
+    router.group("metrics").add(middleware: AuthMiddleware(registry: registry)).on(.metrics, below: "/metrics") { _, context in
+        let trials = try await registry.trialSizes(as: context.requirePrincipal())
+        return Response.text(metrics.text(trials: trials), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     router.on(.openAPI, below: "/") { _, _ in Response.text(OpenAPIDocument.text, contentType: "application/yaml") }
     AuditController(registry: registry).addRoutes(to: router.group("v1/public"))

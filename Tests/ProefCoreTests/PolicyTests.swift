@@ -34,6 +34,7 @@ import Testing
         #expect(Policy.allows(p, .manageUsers) == (p.role == .administrator))
         #expect(Policy.allows(p, .readUsers) == (p.role == .administrator || p.role == .auditor))
         #expect(Policy.allows(p, .readAccessLog) == (p.role == .administrator || p.role == .auditor))
+        #expect(Policy.allows(p, .readMetrics) == (p.role == .administrator))
         #expect(Policy.allows(p, .registerTrial) == (p.role == .administrator || p.role == .programmeManager))
         #expect(Policy.allows(p, .readMunicipalities))
         #expect(Policy.allows(p, .manageTokens, Scope(user: p.userID)))

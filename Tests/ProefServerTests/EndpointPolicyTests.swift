@@ -53,6 +53,7 @@ let endpointSamples: [EndpointSample] = [
     EndpointSample(endpoint: .createToken, uri: "/v1/tokens", json: #"{"user": "pm"}"#, success: 201),
     EndpointSample(endpoint: .revokeToken, uri: "/v1/tokens/{pm-token}/revoke"),
     EndpointSample(endpoint: .accessLog, uri: "/v1/access-log"),
+    EndpointSample(endpoint: .metrics, uri: "/metrics"),
     EndpointSample(endpoint: .trials, uri: "/v1/trials"),
     EndpointSample(endpoint: .registerTrial, uri: "/v1/trials", yaml: draftProtocol, success: 201),
     EndpointSample(endpoint: .validateProtocol, uri: "/v1/protocols/validate", yaml: draftProtocol),

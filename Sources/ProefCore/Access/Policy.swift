@@ -14,6 +14,8 @@ public enum Action: String, Sendable, Codable, CaseIterable {
     case readTrial = "trial.read"
     case manageTrial = "trial.manage"
     case readAccessLog = "access-log.read"
+    /// The service's metrics (requests, latencies, trial sizes): for those who run it.
+    case readMetrics = "metrics.read"
     /// Enrol a client: handles a plain BSN.
     case enrol = "enrolment.write"
     /// Change an enrolment: invalidate it, record the treatment received.
@@ -60,6 +62,8 @@ public enum Policy {
             return nil
         case .manageMunicipalities, .manageUsers:
             return p.role == .administrator ? nil : "only an administrator may do this"
+        case .readMetrics:
+            return p.role == .administrator ? nil : "only administrators read the service's metrics"
         case .readUsers, .readAccessLog:
             return [.administrator, .auditor].contains(p.role) ? nil : "only administrators and auditors may read this"
         case .manageTokens:

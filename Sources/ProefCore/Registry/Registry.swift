@@ -73,6 +73,16 @@ public struct Registry: Sendable {
         return try await store.accessLog(limit: max(1, min(limit, 10_000)))
     }
 
+    /// How large each trial is, for the service's metrics.
+    public func trialSizes(as p: Principal) async throws -> [TrialSize] {
+        try await authorize(p, .readMetrics)
+        let trials = try await store.trials(TrialFilter())
+        return try await store.read { r in
+            try trials.map { TrialSize(trialID: $0.id, status: $0.status, enrolments: try r.enrolmentCount(trialID: $0.id),
+                                       logEntries: try r.logSize(trialID: $0.id)) }
+        }
+    }
+
     // MARK: Municipalities
 
     public func addMunicipality(as p: Principal, code: String, name: String) async throws -> Municipality {

@@ -49,3 +49,11 @@ extension Registry {
         return TrialDetail(trial: trial, protocol: current.protocol, versions: versions.map(VersionInfo.init))
     }
 }
+
+/// A trial's size, for the service's metrics.
+public struct TrialSize: Sendable, Equatable {
+    public var trialID: String
+    public var status: TrialStatus
+    public var enrolments: Int
+    public var logEntries: Int
+}

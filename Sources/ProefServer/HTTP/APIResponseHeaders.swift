@@ -34,7 +34,7 @@ struct MethodCheck: RouterMiddleware {
     }
 
     static func isAPI(_ path: String) -> Bool {
-        path.hasPrefix("/v1/") || path == "/health" || path == "/health/ready" || path == "/openapi.yaml"
+        path.hasPrefix("/v1/") || path == "/health" || path == "/health/ready" || path == "/metrics" || path == "/openapi.yaml"
     }
 
     /// The methods of every endpoint whose path template the concrete path fills.
