@@ -1,5 +1,6 @@
 import Foundation
 import ProefCore
+import ProefStore
 import ProefTestSupport
 import Testing
 
@@ -110,6 +111,42 @@ func record(_ t: TestRegistry, _ n: Int, _ outcome: String, _ wave: Int, _ value
     2,paid_work,6,0,2027-07-21,UWV extract
     3,hours_worked,6,"24",2027-07-22,payslip
     """
+
+    @Test("a large import is written a few hundred rows at a time: an enrolment sent while it runs lands in the log before the import's last rows, and the import is whole")
+    func writtenInParts() async throws {
+        let clients = 600, outcomes = ["paid_work", "parttime_work", "fulltime_work"]
+        // On a database file, as the service runs: reads go beside the writer, as they do in WAL mode.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("proef.sqlite").path)
+        let t = try await TestRegistry(store: SQLiteRegistryStore(database), database: database, registerProtocols: [Fixtures.utrecht])
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        for n in 1...clients { _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(n)) }
+        t.clock.advance(by: 3 * 86_400)  // 2027-01-18: every wave 0 open
+        var csv = "enrolment,outcome,wave,value,measured_on\n"
+        for n in 1...clients { for o in outcomes { csv += "\(n),\(o),0,\(n % 2),2027-01-17\n" } }
+        let rows = clients * outcomes.count
+        #expect(rows > 3 * Registry.importRowsPerTransaction)
+        let logBefore = try await t.store.read { try $0.logSize(trialID: Fixtures.utrecht) }
+        let text = csv
+        let importing = Task { try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: text, dryRun: false, validOnly: false) }
+        // As soon as the first part is in the log, a client is enrolled at the desk.
+        while try await t.store.read({ try $0.logSize(trialID: Fixtures.utrecht) }) == logBefore { try await Task.sleep(for: .milliseconds(2)) }
+        let desk = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, utrechtRequest(clients + 1))
+        let report = try await importing.value
+        #expect(report.recorded == rows && report.written && report.rejected.isEmpty)
+        #expect(try await t.store.latestOutcomes(trialID: Fixtures.utrecht).count == rows)
+
+        let entries = try await t.registry.auditBundle(trialID: Fixtures.utrecht).entries.map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+        let enrolledAt = try #require(entries.firstIndex { $0["kind"] as? String == "enrolled" && $0["enrolment"] as? Int == desk.enrolment })
+        let lastOutcome = try #require(entries.lastIndex { $0["kind"] as? String == "outcome-recorded" })
+        #expect(enrolledAt < lastOutcome, "the enrolment waited for the whole import (entry \(enrolledAt), the import's last at \(lastOutcome))")
+        let again = try await t.registry.importOutcomes(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht, csv: csv, dryRun: false, validOnly: false)
+        #expect(again.unchanged == rows && again.recorded == 0)
+    }
 
     @Test("a clean file imports, and importing it again changes nothing")
     func idempotent() async throws {

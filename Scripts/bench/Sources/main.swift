@@ -10,6 +10,8 @@
 //                                      and a paid_work measurement at each of their 5 waves
 //   proef-bench pages N SAMPLES         the dashboard and enrolment list of a trial with N enrolments
 //                                      (p50/p99 of SAMPLES renders), and web-form enrolment next to API enrolment
+//   proef-bench import N                a desk enrolment's latency while an import of N clients x 3
+//                                      measurements runs, next to no import
 //   proef-bench setup TRIALS DATABASE KEYFILE
 //                                      a new registry (SQLite file or postgres://) with TRIALS copies of the
 //                                      Utrecht trial locked and a klantmanager; prints the klantmanager's token
@@ -391,6 +393,8 @@ case "enrol":
     try await enrolBenchmark(count: n, concurrency: arguments.count > 3 ? Int(arguments[3]) ?? 8 : 8)
 case "pages":
     try await pagesBenchmark(enrolments: n, samples: arguments.count > 3 ? Int(arguments[3]) ?? 200 : 200)
+case "import":
+    try await importBenchmark(clients: n)
 case "setup":
     guard arguments.count > 4 else { exit(2) }
     try await setUpShared(trials: n, database: arguments[3], keyFile: arguments[4])

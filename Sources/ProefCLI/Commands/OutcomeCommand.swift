@@ -43,7 +43,7 @@ struct OutcomeCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import measurements from CSV: columns bsn or enrolment, outcome, wave, value, measured_on; optional source, reason, retract.",
-            discussion: "The whole file is checked first and every bad row is reported by line. With any bad row nothing is written, unless --valid-only. Rows that repeat what is recorded change nothing.")
+            discussion: "The whole file is checked first and every bad row is reported by line. With any bad row nothing is written, unless --valid-only. Rows are then written 500 per transaction, so enrolments go on meanwhile; should the import stop part-way (a row changed by someone else), the error says how far it got, and importing the same file again finishes it. Rows that repeat what is recorded change nothing.")
         @OptionGroup var global: GlobalOptions
         @Argument var trial: String
         @Argument var file: String
