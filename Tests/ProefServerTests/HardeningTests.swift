@@ -77,4 +77,20 @@ import Testing
         #expect(annulled.status.code == 201, "\(annulled.text)")
         #expect(!users.text.contains("km.x") && users.text.contains("pm.null"))
     }
+
+    @Test("a request body is checked against its schema in openapi.yaml: an undeclared (misspelt) property, a wrong type or a value outside its enum is a 400 naming the field, and nothing is stored")
+    func requestSchema() async throws {
+        let service = try await TestService()
+        let tokens = service.tokens
+        let (misspelt, wrongType, badRole, users) = try await service.run { client in
+            (try await client.call(.post, "/v1/municipalities", as: "admin", tokens: tokens, json: #"{"code": "GM0002", "nmae": "Typo"}"#),
+             try await client.call(.post, "/v1/municipalities", as: "admin", tokens: tokens, json: #"{"code": 2, "name": "Getal"}"#),
+             try await client.call(.post, "/v1/users", as: "admin", tokens: tokens, json: #"{"id": "x.y", "name": "X", "role": "king"}"#),
+             try await client.call(.get, "/v1/municipalities", as: "admin", tokens: tokens))
+        }
+        #expect(misspelt.status.code == 400 && misspelt.problem?.field == "nmae" && misspelt.problem?.detail.contains("not declared") == true, "\(misspelt.text)")
+        #expect(wrongType.status.code == 400 && wrongType.problem?.field == "code" && wrongType.problem?.detail.contains("not of type string") == true, "\(wrongType.text)")
+        #expect(badRole.status.code == 400 && badRole.problem?.field == "role", "\(badRole.text)")
+        #expect(!users.text.contains("GM0002"))
+    }
 }

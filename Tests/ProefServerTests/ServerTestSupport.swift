@@ -55,7 +55,7 @@ extension TestClientProtocol {
         if let csv { headers[.contentType] = contentType ?? "text/csv"; body = ByteBuffer(string: csv) }
         let response = try await execute(uri: uri, method: method, headers: headers, body: body)
         let path = String(uri.split(separator: "?", maxSplits: 1)[0])
-        let problems = OpenAPIConformance.shared.problems(method: method.rawValue, path: path, status: Int(response.status.code),
+        let problems = OpenAPISchema.shared.responseProblems(method: method.rawValue, path: path, status: Int(response.status.code),
                                                           contentType: response.headers[.contentType], body: Data(buffer: response.body))
         #expect(problems.isEmpty, "the answer does not conform to openapi.yaml:\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
         return response

@@ -44,6 +44,13 @@ extension Request {
         try require(mediaTypes: ["application/json"])
         let bytes = try await bodyBytes(context: context)
         try Self.refuseNulls(bytes)
+        // Checked against the operation's schema first: an undeclared (misspelt) property would
+        // otherwise be dropped without a word, and an ill-typed one named less plainly.
+        // A field given wrongly is named before one left out, being the more likely slip.
+        let problems = OpenAPISchema.shared.requestProblems(method: method.rawValue, path: uri.path, body: Data(bytes))
+        if let problem = problems.first(where: { $0.message != "is required" }) ?? problems.first {
+            throw ProefError(.invalidInput, field: problem.path.isEmpty ? nil : problem.path, problem.message)
+        }
         return try APICoding.decoder().decode(T.self, from: Data(bytes))
     }
 

@@ -1,17 +1,25 @@
 import Foundation
-import ProefServer
 import Yams
 
-/// Checks answers against `openapi.yaml`: the operation must be documented, the status listed
-/// for it, the media type declared, and a JSON body must satisfy its schema. Stricter than
-/// JSON Schema on one point, to catch drift: an object may hold only the properties its schema
-/// names unless it allows more with `additionalProperties`.
-struct OpenAPIConformance: Sendable {
+/// `openapi.yaml` as a checker: request bodies are checked against their operation's schema
+/// before they are decoded (so a misspelt or undeclared property is a 400 naming it, not
+/// silently ignored), and the tests check every answer against its response schema. Stricter
+/// than JSON Schema on one point, to catch drift: an object may hold only the properties its
+/// schema names unless it allows more with `additionalProperties`.
+public struct OpenAPISchema: Sendable {
+    /// One thing wrong with a value: where (`covariates.age`, `arms[2].id`; empty for the
+    /// whole body) and what.
+    public struct Problem: Sendable, CustomStringConvertible {
+        public var path: String
+        public var message: String
+        public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+    }
+
     let document: [String: any Sendable]
 
-    static let shared: OpenAPIConformance = {
+    public static let shared: OpenAPISchema = {
         guard let doc = try? Yams.load(yaml: OpenAPIDocument.text) as? [String: Any] else { fatalError("openapi.yaml does not parse") }
-        return OpenAPIConformance(document: sendable(doc) as? [String: any Sendable] ?? [:])
+        return OpenAPISchema(document: sendable(doc) as? [String: any Sendable] ?? [:])
     }()
 
     /// Yams gives `Any`; the tree is only read, so it is kept as Sendable values.
@@ -27,16 +35,29 @@ struct OpenAPIConformance: Sendable {
         }
     }
 
-    /// The problems of one answer; empty when it conforms.
-    func problems(method: String, path: String, status: Int, contentType: String?, body: Data) -> [String] {
+    /// What is wrong with a JSON request body for the operation at `method path`; empty when it
+    /// conforms, or when the operation documents no JSON body.
+    public func requestProblems(method: String, path: String, body: Data) -> [Problem] {
+        guard let (_, operation) = self.operation(method: method.lowercased(), path: path),
+              let requestBody = operation["requestBody"].map(resolve) as? [String: any Sendable],
+              let content = requestBody["content"] as? [String: any Sendable],
+              let schema = (content["application/json"] as? [String: any Sendable])?["schema"],
+              let value = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return [] }
+        var found: [Problem] = []
+        validate(value, against: schema, at: "", into: &found)
+        return found
+    }
+
+    /// The problems of one answer, each naming the operation and status; empty when it conforms.
+    public func responseProblems(method: String, path: String, status: Int, contentType: String?, body: Data) -> [String] {
         guard let (template, operation) = self.operation(method: method.lowercased(), path: path) else {
             // Paths and methods the API does not have answer with a problem document.
             guard [404, 405].contains(status), contentType == "application/problem+json",
                   let value = try? JSONSerialization.jsonObject(with: body), let problem = schemaNode("Problem") else {
                 return ["\(method) \(path) is not a documented operation"]
             }
-            var found: [String] = []
-            validate(value, against: problem, at: "$", into: &found)
+            var found: [Problem] = []
+            validate(value, against: problem, at: "", into: &found)
             return found.map { "\(method) \(path) \(status): \($0)" }
         }
         let where_ = "\(method) \(template) \(status)"
@@ -55,8 +76,8 @@ struct OpenAPIConformance: Sendable {
         guard let value = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
             return ["\(where_): the body is not JSON"]
         }
-        var found: [String] = []
-        validate(value, against: schema, at: "$", into: &found)
+        var found: [Problem] = []
+        validate(value, against: schema, at: "", into: &found)
         return found.map { "\(where_): \($0)" }
     }
 
@@ -85,34 +106,36 @@ struct OpenAPIConformance: Sendable {
         return resolve(target)
     }
 
+    private static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
     /// `strict`: report properties no schema names. Parts of an `allOf` are checked without it,
     /// and the whole against the properties all parts declare together.
-    private func validate(_ value: Any, against node: any Sendable, at path: String, into found: inout [String], strict: Bool = true) {
+    private func validate(_ value: Any, against node: any Sendable, at path: String, into found: inout [Problem], strict: Bool = true) {
         guard let schema = resolve(node) as? [String: any Sendable] else { return }
         let parts = (schema["allOf"] as? [any Sendable] ?? []).compactMap { resolve($0) as? [String: any Sendable] }
         for part in parts { validate(value, against: part, at: path, into: &found, strict: false) }
         for key in ["oneOf", "anyOf"] {
             guard let options = schema[key] as? [any Sendable] else { continue }
             let passing = options.filter { option in
-                var sub: [String] = []
+                var sub: [Problem] = []
                 validate(value, against: option, at: path, into: &sub)
                 return sub.isEmpty
             }
             if passing.isEmpty || (key == "oneOf" && passing.count > 1) {
-                found.append("\(path): matches \(passing.count) of the \(key) alternatives")
+                found.append(Problem(path: path, message: "matches \(passing.count) of the \(key) alternatives"))
             }
         }
         if let allowed = schema["enum"] as? [any Sendable], !allowed.contains(where: { same($0, value) }) {
-            found.append("\(path): \(value) is not one of \(allowed)")
+            found.append(Problem(path: path, message: "\(Self.describe(value)) is not one of \(allowed.map { "\($0)" }.joined(separator: ", "))"))
         }
-        if let constant = schema["const"], !same(constant, value) { found.append("\(path): \(value) is not \(constant)") }
+        if let constant = schema["const"], !same(constant, value) { found.append(Problem(path: path, message: "\(Self.describe(value)) is not \(constant)")) }
         let types: [String] = (schema["type"] as? [any Sendable])?.compactMap { $0 as? String } ?? (schema["type"] as? String).map { [$0] } ?? []
         if !types.isEmpty, !types.contains(where: { Self.isOfType(value, $0) }) {
-            found.append("\(path): \(Self.describe(value)) is not of type \(types.joined(separator: " or "))")
+            found.append(Problem(path: path, message: "\(Self.describe(value)) is not of type \(types.joined(separator: " or "))"))
             return
         }
         if let text = value as? String, let format = schema["format"] as? String, !Self.hasFormat(text, format) {
-            found.append("\(path): '\(text)' is not a \(format)")
+            found.append(Problem(path: path, message: "'\(text)' is not a \(format)"))
         }
         if let array = value as? [Any], let items = schema["items"] {
             for (i, item) in array.enumerated() { validate(item, against: items, at: "\(path)[\(i)]", into: &found) }
@@ -120,16 +143,16 @@ struct OpenAPIConformance: Sendable {
         if let object = value as? [String: Any], !(value is NSNull) {
             let properties = schema["properties"] as? [String: any Sendable] ?? [:]
             for case let name as String in schema["required"] as? [any Sendable] ?? [] where object[name] == nil {
-                found.append("\(path): lacks the required property '\(name)'")
+                found.append(Problem(path: Self.join(path, name), message: "is required"))
             }
             let declaredTogether = Set(properties.keys).union(parts.flatMap { ($0["properties"] as? [String: any Sendable] ?? [:]).keys })
-            for (name, property) in object {
+            for (name, property) in object.sorted(by: { $0.key < $1.key }) {
                 if let declared = properties[name] {
-                    validate(property, against: declared, at: "\(path).\(name)", into: &found)
+                    validate(property, against: declared, at: Self.join(path, name), into: &found)
                 } else if let extra = schema["additionalProperties"], !(extra is Bool) {
-                    validate(property, against: extra, at: "\(path).\(name)", into: &found)
+                    validate(property, against: extra, at: Self.join(path, name), into: &found)
                 } else if strict, !declaredTogether.isEmpty, !declaredTogether.contains(name), (schema["additionalProperties"] as? Bool) != true {
-                    found.append("\(path): '\(name)' is not declared in the schema")
+                    found.append(Problem(path: Self.join(path, name), message: "is not declared in the schema (see /openapi.yaml)"))
                 }
             }
         }
@@ -174,6 +197,7 @@ struct OpenAPIConformance: Sendable {
         if let s = value as? String { return "'\(s.prefix(40))'" }
         if value is [Any] { return "an array" }
         if value is [String: Any] { return "an object" }
+        if isOfType(value, "boolean") { return (value as? NSNumber)?.boolValue == true ? "true" : "false" }
         return "\(value)"
     }
 }
