@@ -33,15 +33,14 @@ import Testing
         }
     }
 
-    /// A small tmpfs of its own, where the machine lets the test mount one (root in a
-    /// container with the right, as in CI); it is unmounted at the end.
-    @Test("on a full disk (a small tmpfs) writes answer 503, /health and /health/ready turn 503, and both recover by themselves when room is made")
-    func fullDisk() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-full-\(UUID().uuidString)")
+    /// A service on a database in a tmpfs of its own, where the machine lets the test mount one
+    /// (root, as in CI); unmounted at the end. Skipped with a message elsewhere.
+    static func onTmpfs(size: String, _ body: (URL, TestService) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-fs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        guard getuid() == 0, try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", folder.path) else {
-            print("StorageFaultTests.fullDisk skipped: this machine does not let the test mount a tmpfs (needs root)")
+        guard getuid() == 0, try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", folder.path) else {
+            print("StorageFaultTests skipped a file-system test: this machine does not let the test mount a tmpfs (needs root)")
             return
         }
         defer { _ = try? Self.run("/bin/umount", folder.path) }
@@ -49,26 +48,33 @@ import Testing
         let service = try await TestService(try await TestRegistry(store: SQLiteRegistryStore(database), database: database,
                                                                    registerProtocols: [Fixtures.utrecht]))
         _ = try await service.t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
-        // What is left of the disk goes to a file the test deletes later, to make room.
-        let filler = folder.appendingPathComponent("filler")
-        _ = try? Self.run("/bin/dd", "if=/dev/zero", "of=\(filler.path)", "bs=64k")
-        let tokens = service.tokens
-        try await service.run { client in
-            let (statuses, refusal) = try await Self.enrolUntilRefused(client, tokens, upTo: 200)
-            let full = try #require(refusal, "the disk never filled: \(statuses)")
-            #expect(full.problem?.field == "database" && full.problem?.detail.contains("full") == true, "\(full.text)")
-            for path in ["/health", "/health/ready"] {
-                let health = try await client.call(.get, path)
-                #expect(health.status.code == 503 && (try? health.decode(Health.self).status) == "failing", "\(path): \(health.text)")
+        try await body(folder, service)
+    }
+
+    @Test("on a full disk (a small tmpfs) writes answer 503, /health and /health/ready turn 503, and both recover by themselves when room is made")
+    func fullDisk() async throws {
+        try await Self.onTmpfs(size: "3m") { folder, service in
+            // What is left of the disk goes to a file the test deletes later, to make room.
+            let filler = folder.appendingPathComponent("filler")
+            _ = try? Self.run("/bin/dd", "if=/dev/zero", "of=\(filler.path)", "bs=64k")
+            let tokens = service.tokens
+            try await service.run { client in
+                let (statuses, refusal) = try await Self.enrolUntilRefused(client, tokens, upTo: 200)
+                let full = try #require(refusal, "the disk never filled: \(statuses)")
+                #expect(full.problem?.field == "database" && full.problem?.detail.contains("full") == true, "\(full.text)")
+                for path in ["/health", "/health/ready"] {
+                    let health = try await client.call(.get, path)
+                    #expect(health.status.code == 503 && (try? health.decode(Health.self).status) == "failing", "\(path): \(health.text)")
+                }
+                try FileManager.default.removeItem(at: filler)
+                for path in ["/health", "/health/ready"] {
+                    #expect(try await client.call(.get, path).status.code == 200, "\(path)")
+                }
+                let after = try await client.call(.post, Self.uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(statuses.count))
+                #expect(after.status.code == 201, "\(after.text)")
+                let acknowledged = statuses.filter { $0 == 201 }.count + 1
+                #expect(try await service.t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == acknowledged)
             }
-            try FileManager.default.removeItem(at: filler)
-            for path in ["/health", "/health/ready"] {
-                #expect(try await client.call(.get, path).status.code == 200, "\(path)")
-            }
-            let after = try await client.call(.post, Self.uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(statuses.count))
-            #expect(after.status.code == 201, "\(after.text)")
-            let acknowledged = statuses.filter { $0 == 201 }.count + 1
-            #expect(try await service.t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == acknowledged)
         }
     }
 
