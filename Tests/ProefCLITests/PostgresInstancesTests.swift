@@ -119,8 +119,10 @@ struct PostgresInstancesTests {
     }
 
     /// One load for two claims (it is the costly part): 1,000 concurrent requests of 300
-    /// clients over three instances, and one instance killed with -9 once a quarter of its own
-    /// requests are answered (counting its own, not all, so a busy machine cannot let it finish first).
+    /// clients over three instances, and one instance killed with -9 once a twentieth of its own
+    /// requests are answered (counting its own, not all, so a busy machine cannot let it finish
+    /// first; and early, as an enrolment takes a few milliseconds and the rest of its share can
+    /// be answered before the test's callback for a later answer runs).
     @Test("three instances on one PostgreSQL, one killed with -9 under 1,000 concurrent requests for 300 clients: each client enrolled exactly once with one answer, nothing acknowledged lost, the log verifies and replays")
     func threeInstances() async throws {
         let shared = try await Shared.make(on: .shared)
@@ -131,7 +133,7 @@ struct PostgresInstancesTests {
         let requests = (0..<1000).map { i in (client: i < 300 ? i : Int(g.next() % 300), instance: Int(g.next() % 3)) }.shuffled(using: &g)
         let victimShare = requests.filter { $0.instance == 2 }.count
         let outcomes = await Self.load(requests, on: instances, token: shared.token) { instance, answered in
-            if instance == 2 && answered == victimShare / 4 { victim.kill() }
+            if instance == 2 && answered == max(1, victimShare / 20) { victim.kill() }
         }
 
         // The instances that lived answered every request they got: with the enrolment, or (on a
