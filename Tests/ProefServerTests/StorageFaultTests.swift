@@ -39,11 +39,11 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-fs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        guard getuid() == 0, try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", folder.path) else {
+        guard getuid() == 0, Self.run("mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", folder.path) else {
             print("StorageFaultTests skipped a file-system test: this machine does not let the test mount a tmpfs (needs root)")
             return
         }
-        defer { _ = try? Self.run("/bin/umount", folder.path) }
+        defer { _ = Self.run("umount", folder.path) }
         let database = try AppDatabase.open(path: folder.appendingPathComponent("proef.sqlite").path)
         let service = try await TestService(try await TestRegistry(store: SQLiteRegistryStore(database), database: database,
                                                                    registerProtocols: [Fixtures.utrecht]))
@@ -56,7 +56,7 @@ import Testing
         try await Self.onTmpfs(size: "3m") { folder, service in
             // What is left of the disk goes to a file the test deletes later, to make room.
             let filler = folder.appendingPathComponent("filler")
-            _ = try? Self.run("/bin/dd", "if=/dev/zero", "of=\(filler.path)", "bs=64k")
+            _ = Self.run("dd", "if=/dev/zero", "of=\(filler.path)", "bs=64k")
             let tokens = service.tokens
             try await service.run { client in
                 let (statuses, refusal) = try await Self.enrolUntilRefused(client, tokens, upTo: 200)
@@ -93,16 +93,6 @@ import Testing
 
     static let uri = "/v1/trials/utrecht-weten-wat-werkt/enrolments"
 
-    /// Runs a program to its end; true when it exits 0.
-    @discardableResult
-    static func run(_ program: String, _ arguments: String...) throws -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
+    /// Runs a program to its end (through References.run); true when it exits 0.
+    static func run(_ arguments: String...) -> Bool { (try? References.run(arguments)) != nil }
 }

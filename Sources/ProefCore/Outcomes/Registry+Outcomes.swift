@@ -99,7 +99,8 @@ extension Registry {
                              "\(checked.rejected.count) of \(rows) rows are invalid, so nothing was imported (first: \(checked.rejected[0])); fix them, or import the valid rows only",
                              issues: checked.rejected.map { ProtocolIssue(line: $0.line, field: $0.field, message: $0.message) })
         }
-        return try await writeImport(parsed.filter { row in !checked.rejected.contains { $0.line == row.line } }, checked: checked,
+        let rejectedLines = Set(checked.rejected.map(\.line))
+        return try await writeImport(parsed.filter { !rejectedLines.contains($0.line) }, checked: checked,
                                      trialID: trialID, plan: plan)
     }
 
