@@ -22,7 +22,7 @@ import Testing
              try await client.post("/trials/\(u)/close", as: "pm", ["confirm": "yes"], language: "en"))
         }
         #expect(first.status == .seeOther)
-        #expect(twice.status == .conflict && twice.text.contains("Deze stap kan nu niet") && twice.text.contains("<a href=\"/trials/\(u)\">Terug naar de proef</a>"), "\(twice.text)")
+        #expect(twice.status == .conflict && twice.text.contains("Deze stap kan nu niet") && twice.text.contains("<a href=\"/trials/\(u)\">Terug naar het onderzoek</a>"), "\(twice.text)")
         #expect(!twice.text.contains("Er ging iets mis"))
         #expect(english.status == .conflict && english.text.contains("This step cannot be taken now") && !english.text.contains("Deze stap"))
         #expect(try await service.registry.trial(as: Fixtures.pm, id: u).status == .closed)
