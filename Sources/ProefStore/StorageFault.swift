@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import ProefCore
 
@@ -7,11 +8,14 @@ import ProefCore
 /// to fix and a client knows to try again; SQLite rolled the transaction back, so nothing of
 /// the request was written. Everything else stays as it was thrown.
 enum StorageFault {
-    static func classify(_ error: DatabaseError) -> ProefError? {
+    static func classify(_ error: DatabaseError, path: String? = nil) -> ProefError? {
         let cause: String
         switch error.resultCode {
         case .SQLITE_FULL: cause = "the disk holding the database is full"
         case .SQLITE_READONLY: cause = "the database file cannot be written (read-only)"
+        // A file made read-only under an open database fails its next write as an I/O error.
+        case .SQLITE_IOERR where path.map(isReadOnly) == true:
+            cause = "the database file cannot be written (read-only)"
         case .SQLITE_BUSY, .SQLITE_LOCKED: cause = "the database is locked by another program"
         case .SQLITE_IOERR: cause = "the disk reported an error reading or writing the database"
         case .SQLITE_CANTOPEN: cause = "the database file cannot be opened"
@@ -20,6 +24,12 @@ enum StorageFault {
         }
         return ProefError(.unavailable, field: "database",
                           "\(cause) (\(error.resultCode)); nothing of this request was stored, try again when it is fixed")
+    }
+
+    /// Whether the database file or its write-ahead log may not be written (a file mode, an
+    /// immutable flag, a read-only file system), as the kernel answers for this process.
+    static func isReadOnly(_ path: String) -> Bool {
+        [path, path + "-wal"].contains { FileManager.default.fileExists(atPath: $0) && access($0, W_OK) != 0 }
     }
 }
 
@@ -31,8 +41,11 @@ struct FaultReportingWriter: Sendable {
 
     init(_ database: AppDatabase) { self.database = database }
 
+    /// The database file, for telling a read-only file from another I/O error.
+    var path: String? { (database.writer as? DatabasePool)?.path }
+
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await database.writer.read(body) } catch let error as DatabaseError { throw StorageFault.classify(error) ?? error }
+        do { return try await database.writer.read(body) } catch let error as DatabaseError { throw StorageFault.classify(error, path: path) ?? error }
     }
 
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
@@ -41,7 +54,7 @@ struct FaultReportingWriter: Sendable {
             database.storageFault.withLock { $0 = nil }
             return value
         } catch let error as DatabaseError {
-            guard let fault = StorageFault.classify(error) else { throw error }
+            guard let fault = StorageFault.classify(error, path: path) else { throw error }
             database.storageFault.withLock { $0 = fault.message }
             throw fault
         }

@@ -78,6 +78,41 @@ import Testing
         }
     }
 
+    @Test("a database file made read-only under the running service answers 503 naming it read-only, /health turns 503, and both recover once it is writable again")
+    func readOnlyFile() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proef-ro-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("proef.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        let service = try await TestService(try await TestRegistry(store: SQLiteRegistryStore(database), database: database,
+                                                                   registerProtocols: [Fixtures.utrecht]))
+        _ = try await service.t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        // File modes do not bind root (as CI runs); the immutable flag does, even on open files.
+        // Not the -shm index: SQLite writes it through shared memory, which the flag would fault.
+        let files = [path, path + "-wal"]
+        guard getuid() == 0, Self.run(["chattr", "+i"] + files) else {
+            print("StorageFaultTests skipped the read-only test: this machine does not let the test set the immutable flag (needs root on ext4)")
+            return
+        }
+        defer { _ = Self.run(["chattr", "-i"] + files) }
+        let tokens = service.tokens
+        try await service.run { client in
+            let refused = try await client.call(.post, Self.uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(1))
+            #expect(refused.status.code == 503 && refused.problem?.field == "database", "\(refused.text)")
+            #expect(refused.problem?.detail.contains("read-only") == true, "\(refused.text)")
+            #expect(try await client.call(.get, "/health").status.code == 503)
+            #expect(try await client.call(.get, "/v1/trials/\(Fixtures.utrecht)", as: "km.utrecht", tokens: tokens).status.code == 200,
+                    "reading goes on while writing cannot")
+
+            #expect(Self.run(["chattr", "-i"] + files))
+            #expect(try await client.call(.get, "/health").status.code == 200)
+            let after = try await client.call(.post, Self.uri, as: "km.utrecht", tokens: tokens, json: EnrolmentAPITests.body(1))
+            #expect(after.status.code == 201, "\(after.text)")
+            #expect(try await service.t.registry.enrolments(as: Fixtures.pm, trialID: Fixtures.utrecht).count == 1)
+        }
+    }
+
     /// Enrols clients 1, 2, … until one is refused with 503 (or `limit` are enrolled): the
     /// statuses, each 201 until that one, and the refusal.
     static func enrolUntilRefused(_ client: any TestClientProtocol, _ tokens: [String: String], upTo limit: Int) async throws -> ([Int], TestResponse?) {
@@ -94,5 +129,6 @@ import Testing
     static let uri = "/v1/trials/utrecht-weten-wat-werkt/enrolments"
 
     /// Runs a program to its end (through References.run); true when it exits 0.
-    static func run(_ arguments: String...) -> Bool { (try? References.run(arguments)) != nil }
+    static func run(_ arguments: String...) -> Bool { run(arguments) }
+    static func run(_ arguments: [String]) -> Bool { (try? References.run(arguments)) != nil }
 }

@@ -19,11 +19,30 @@ extension Response {
 extension Request {
     /// The body as bytes, refusing more than the context allows (413).
     mutating func bodyBytes(context: AppRequestContext) async throws -> [UInt8] {
-        do {
-            return Array(try await collectBody(upTo: context.maxUploadSize).readableBytesView)
-        } catch is NIOTooManyBytesError {
+        guard let body = try await collectBodyOrDrain(upTo: context.maxUploadSize) else {
             throw ProefError(.bodyTooLarge, "the request body is larger than the limit of \(context.maxUploadSize / 1_048_576) MiB")
         }
+        return Array(body.readableBytesView)
+    }
+
+    /// The body collected into one buffer, or nil when it is larger than `limit`. A body over
+    /// the limit is read on and thrown away (up to `drainLimit` more bytes) before the 413 goes
+    /// out: a server that closes while the client is still sending makes the client's kernel
+    /// answer with a reset, which may discard the 413 before the client reads it (Apache calls
+    /// the cure a lingering close). Hummingbird drains a body only on kept-alive connections.
+    public mutating func collectBodyOrDrain(upTo limit: Int, drainLimit: Int = 64 * 1_048_576) async throws -> ByteBuffer? {
+        var collected = ByteBuffer(), seen = 0
+        for try await part in body {
+            seen += part.readableBytes
+            if seen <= limit {
+                collected.writeImmutableBuffer(part)
+            } else if seen > limit + drainLimit {
+                break
+            }
+        }
+        guard seen <= limit else { return nil }
+        body = RequestBody(buffer: collected)
+        return collected
     }
 
     /// The media type without parameters, lower-cased.

@@ -37,10 +37,7 @@ struct Form: Sendable {
     static func read(_ request: Request) async throws -> Form {
         var request = request
         let type = request.headers[.contentType] ?? ""
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maximumSize)
-        } catch is NIOTooManyBytesError {
+        guard let buffer = try await request.collectBodyOrDrain(upTo: maximumSize) else {
             throw ProefError(.bodyTooLarge, "the form is larger than \(maximumSize / 1_048_576) MiB")
         }
         if type.lowercased().hasPrefix("multipart/form-data") {
