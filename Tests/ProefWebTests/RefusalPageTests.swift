@@ -28,6 +28,20 @@ import Testing
         #expect(try await service.registry.trial(as: Fixtures.pm, id: u).status == .closed)
     }
 
+    @Test("a form over the size limit is a 413 page in the visitor's language that says nothing was stored, not a fault page")
+    func tooLarge() async throws {
+        let service = try await WebTestService()
+        let u = Fixtures.utrecht, big = String(repeating: "x", count: 5 * 1_048_576)
+        let (dutch, english) = try await service.run { client in
+            (try await client.post("/trials/\(u)/close", as: "pm", ["confirm": "yes", "padding": big]),
+             try await client.post("/trials/\(u)/close", as: "pm", ["confirm": "yes", "padding": big], language: "en"))
+        }
+        #expect(dutch.status == .contentTooLarge && dutch.text.contains("Wat u stuurde is te groot") && dutch.text.contains("niets van opgeslagen"), "\(dutch.text)")
+        #expect(!dutch.text.contains("Er ging iets mis"))
+        #expect(english.status == .contentTooLarge && english.text.contains("What you sent is too large") && !english.text.contains("Wat u stuurde"))
+        #expect(try await service.registry.trial(as: Fixtures.pm, id: u).status != .closed)
+    }
+
     @Test("an enrolment the database cannot store answers 503 with the form kept and a Dutch message that nothing was saved; the desk enrols again once it can")
     func storageUnavailable() async throws {
         let service = try await WebTestService()

@@ -7,7 +7,7 @@ import ProefCrypto
 import ProefServer
 
 /// Turns what a web page throws into a page a person can act on: sign in (when not signed in),
-/// 403 with the reason, 404, or 500 with an incident id that is also on the log line. Forms
+/// 403 with the reason, 404, 409, 413, 503, or 500 with an incident id that is also on the log line. Forms
 /// show their own errors; only what they do not handle arrives here.
 struct WebErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -43,6 +43,11 @@ struct WebErrorMiddleware: RouterMiddleware {
                 var page = Page("error-409", title: visit.t.text("error409.title"),
                                 data: parts.count > 2 && parts[0] == "trials" ? ["trialHref": "/trials/\(parts[1])"] : [:])
                 page.status = .conflict
+                return try await renderer.respond(page, visit)
+            case .bodyTooLarge:
+                // A form or an upload over the limit: the visitor's to fix, and nothing was read.
+                var page = Page("error-413", title: visit.t.text("error413.title"))
+                page.status = .contentTooLarge
                 return try await renderer.respond(page, visit)
             case .unavailable:
                 // The storage (a full disk, the database away): passing, and nothing was stored.
