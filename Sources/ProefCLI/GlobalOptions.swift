@@ -47,7 +47,9 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The registry over the existing local database, as the local operator works on it.
     public func registry() async throws -> Registry {
-        Registry(store: try await Store.open(try databaseLocation, mode: .existing), keyring: try keyring())
+        let registry = Registry(store: try await Store.open(try databaseLocation, mode: .existing), keyring: try keyring())
+        try await registry.sealPlainAllocationStates()
+        return registry
     }
 
     /// The service keys from the key file (or PROEF_SECRET); the log is named by PROEF_LOG_NAME.

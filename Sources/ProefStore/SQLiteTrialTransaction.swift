@@ -64,9 +64,9 @@ struct SQLiteTrialTransaction: TrialTransaction {
         try ScreeningRecord.filter(Column("trialID") == trialID).fetchCount(db)
     }
 
-    func allocationState(trialID: String) throws -> AllocationState? {
+    func allocationState(trialID: String) throws -> StoredAllocationState? {
         guard let text = try String.fetchOne(db, sql: "SELECT allocationState FROM trialSecret WHERE trialID = ?", arguments: [trialID]) else { return nil }
-        return try JSONDecoder().decode(AllocationState.self, from: Data(text.utf8))
+        return try StoredAllocationState(json: text)
     }
 
     func sealedSeed(trialID: String) throws -> AESGCM.Sealed? {
@@ -95,8 +95,8 @@ struct SQLiteTrialTransaction: TrialTransaction {
     func insertEnrolment(_ e: Enrolment) throws { try EnrolmentRecord(e).insert(db) }
     func updateEnrolment(_ e: Enrolment) throws { try EnrolmentRecord(e).update(db) }
 
-    func saveAllocationState(trialID: String, _ state: AllocationState) throws {
-        let json = try CanonicalJSON.encode(state)
+    func saveAllocationState(trialID: String, _ sealed: AESGCM.Sealed) throws {
+        let json = try CanonicalJSON.encode(sealed)
         try db.execute(sql: "UPDATE trialSecret SET allocationState = ? WHERE trialID = ?", arguments: [json, trialID])
         if db.changesCount == 0 {
             throw ProefError.internalFault("trial '\(trialID)' has no sealed seed to keep its allocation state with")

@@ -58,15 +58,16 @@ extension Registry {
                 throw ProefError(.conflict, field: "trial", value: t.id, "the client is enrolled in '\(t.title)' (\(t.id)), which conflicts with this trial")
             }
             let input = try Self.allocationInput(proto, municipality: municipality, covariates: covariates, cluster: request.cluster, enrolledBy: p.userID)
-            guard var state = try tx.allocationState(trialID: trialID), let sealed = try tx.sealedSeed(trialID: trialID) else {
+            guard let stored = try tx.allocationState(trialID: trialID), let sealed = try tx.sealedSeed(trialID: trialID) else {
                 throw ProefError(.conflict, field: "seed", "trial '\(trialID)' has no allocation seed")
             }
+            var state = try keys.openState(stored, trialID: trialID)
             let engine = AllocationEngine(trialID: trialID, protocol: proto, seed: try keys.openSeed(sealed, trialID: trialID))
             let allocation = engine.allocate(input, state: &state)
             guard proto.arms.contains(where: { $0.id == allocation.arm }) else {
                 throw ProefError(.conflict, field: "cluster", "cluster '\(input.cluster ?? "")' was allocated to arm '\(allocation.arm)', which the current protocol no longer has")
             }
-            try tx.saveAllocationState(trialID: trialID, state)
+            try tx.saveAllocationState(trialID: trialID, try keys.sealState(state, trialID: trialID))
 
             var entries: [LogEntry] = []
             var updated = trial

@@ -1,7 +1,8 @@
+import Foundation
 import ProefCrypto
 
 /// The secrets the service derives from its master secret (kept outside the database):
-/// the pseudonym key, the key that seals allocation seeds, and the log signing key.
+/// the pseudonym key, the key that seals allocation seeds and states, and the log signing key.
 public struct Keyring: Sendable {
     let pseudonymKey: [UInt8]
     let sealKey: [UInt8]
@@ -36,4 +37,21 @@ public struct Keyring: Sendable {
     public func openSeed(_ sealed: AESGCM.Sealed, trialID: String) throws -> [UInt8] {
         try AESGCM.open(sealed, key: sealKey, associatedData: Array("proef-seed|\(trialID)".utf8))
     }
+
+    /// The allocation state is sealed like the seed, under its own associated data, so a sealed
+    /// state cannot be passed off as a seed or moved to another trial.
+    public func sealState(_ state: AllocationState, trialID: String) throws -> AESGCM.Sealed {
+        try AESGCM.seal(Array(CanonicalJSON.encode(state).utf8), key: sealKey, associatedData: Self.stateLabel(trialID))
+    }
+
+    public func openState(_ stored: StoredAllocationState, trialID: String) throws -> AllocationState {
+        switch stored {
+        case .plain(let state): return state
+        case .sealed(let sealed):
+            let bytes = try AESGCM.open(sealed, key: sealKey, associatedData: Self.stateLabel(trialID))
+            return try JSONDecoder().decode(AllocationState.self, from: Data(bytes))
+        }
+    }
+
+    private static func stateLabel(_ trialID: String) -> [UInt8] { Array("proef-allocation-state|\(trialID)".utf8) }
 }

@@ -237,7 +237,7 @@ public struct Registry: Sendable {
                 try tx.saveVersion(version)
                 let seed = try SecureRandom.bytes(32)
                 try tx.saveSealedSeed(trialID: trialID, try keyring.sealSeed(seed, trialID: trialID))
-                try tx.saveAllocationState(trialID: trialID, AllocationState(sequence: 1))
+                try tx.saveAllocationState(trialID: trialID, try keyring.sealState(AllocationState(sequence: 1), trialID: trialID))
                 trial.lockedAt = now
                 entry.kind = .locked
                 entry.protocolVersion = version.number
@@ -270,7 +270,7 @@ public struct Registry: Sendable {
         let proto = try ProtocolParser.decode(protocolText, file: file)
         try await requireKnownMunicipalities(proto)
         let now = clock()
-        let log = self.log
+        let (log, keyring) = (self.log, self.keyring)
         return try await store.write(locking: [trialID]) { tx in
             var trial = try tx.existingTrial(trialID)
             let current = try tx.currentVersion(of: trial)
@@ -282,9 +282,9 @@ public struct Registry: Sendable {
             entry.protocolSHA256 = version.sha256
             entry.reason = reason
             if trial.status != .draft, !AllocationEngine.sameAllocation(current.protocol, proto),
-               let state = try tx.allocationState(trialID: trialID) {
-                let next = state.next()
-                try tx.saveAllocationState(trialID: trialID, next)
+               let stored = try tx.allocationState(trialID: trialID) {
+                let next = try keyring.openState(stored, trialID: trialID).next()
+                try tx.saveAllocationState(trialID: trialID, try keyring.sealState(next, trialID: trialID))
                 entry.sequence = next.sequence
             }
             trial.title = proto.title

@@ -14,7 +14,7 @@ public protocol TrialReader {
     func enrolmentCount(trialID: String) throws -> Int
     /// Screenings of the trial so far: those that did not enrol too.
     func screeningCount(trialID: String) throws -> Int
-    func allocationState(trialID: String) throws -> AllocationState?
+    func allocationState(trialID: String) throws -> StoredAllocationState?
     func sealedSeed(trialID: String) throws -> AESGCM.Sealed?
     /// Every version of one measurement, oldest first.
     func outcomeVersions(trialID: String, enrolment: Int, outcome: String, wave: Int) throws -> [OutcomeMeasurement]
@@ -31,7 +31,7 @@ public protocol TrialTransaction: TrialReader {
     func saveCheckpoint(trialID: String, _ checkpoint: Checkpoint) throws
     func insertEnrolment(_ enrolment: Enrolment) throws
     func updateEnrolment(_ enrolment: Enrolment) throws
-    func saveAllocationState(trialID: String, _ state: AllocationState) throws
+    func saveAllocationState(trialID: String, _ sealed: AESGCM.Sealed) throws
     func saveSealedSeed(trialID: String, _ sealed: AESGCM.Sealed) throws
     func insertScreening(_ screening: Screening) throws
     func insertOutcome(_ measurement: OutcomeMeasurement) throws

@@ -100,9 +100,9 @@ final class PostgresTrialTransaction: TrialTransaction {
         try session.int("SELECT COUNT(*) FROM screening WHERE trialid = $1", [.text(trialID)]) ?? 0
     }
 
-    func allocationState(trialID: String) throws -> AllocationState? {
+    func allocationState(trialID: String) throws -> StoredAllocationState? {
         guard let text = try secret(trialID)?.state else { return nil }
-        return try JSONDecoder().decode(AllocationState.self, from: Data(text.utf8))
+        return try StoredAllocationState(json: text)
     }
 
     func sealedSeed(trialID: String) throws -> AESGCM.Sealed? {
@@ -161,10 +161,10 @@ final class PostgresTrialTransaction: TrialTransaction {
     func insertEnrolment(_ e: Enrolment) throws { try session.insert("enrolment", EnrolmentRecord(e)) }
     func updateEnrolment(_ e: Enrolment) throws { try session.update("enrolment", EnrolmentRecord(e), key: ["trialID", "number"]) }
 
-    func saveAllocationState(trialID: String, _ state: AllocationState) throws {
+    func saveAllocationState(trialID: String, _ sealed: AESGCM.Sealed) throws {
         secrets[trialID] = nil
         let changed = try session.execute("UPDATE trialsecret SET allocationstate = $1 WHERE trialid = $2",
-                                          [.text(CanonicalJSON.encode(state)), .text(trialID)])
+                                          [.text(CanonicalJSON.encode(sealed)), .text(trialID)])
         if changed == 0 {
             throw ProefError.internalFault("trial '\(trialID)' has no sealed seed to keep its allocation state with")
         }
