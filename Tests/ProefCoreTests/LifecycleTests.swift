@@ -26,6 +26,25 @@ import Testing
         }
     }
 
+    @Test("the opened entry, written with the first enrolment, has a signed checkpoint of its own")
+    func openedHasCheckpoint() async throws {
+        let t = try await TestRegistry(registerProtocols: [Fixtures.utrecht])
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.utrecht, .lock)
+        let before = try await t.store.read { try $0.logSize(trialID: Fixtures.utrecht) }
+        _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht,
+                                       EnrolmentRequest(bsn: Fixtures.bsn(1), municipality: nil, covariates: Fixtures.utrechtClient(), consent: true))
+        let (opened, entries, afterOpened, final) = try await t.store.read { tx in
+            (try tx.logEntries(trialID: Fixtures.utrecht, from: before, to: before + 2),
+             try tx.logSize(trialID: Fixtures.utrecht),
+             try tx.checkpoint(trialID: Fixtures.utrecht, size: before + 1),
+             try tx.checkpoint(trialID: Fixtures.utrecht, size: before + 2))
+        }
+        #expect(entries == before + 2)
+        #expect(opened.map { $0.entry.contains("\"kind\":\"opened\"") } == [true, false])
+        #expect(afterOpened?.size == before + 1, "no checkpoint signs the log right after its opened entry")
+        #expect(final?.size == before + 2)
+    }
+
     @Test("locking freezes the current version and records its hash and time")
     func lock() async throws {
         let t = try await TestRegistry(registerProtocols: [Fixtures.utrecht])

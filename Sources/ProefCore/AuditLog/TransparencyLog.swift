@@ -26,11 +26,21 @@ public struct TransparencyLog: Sendable {
             for node in completed.dropFirst() { try tx.saveMerkleNode(trialID: trialID, level: node.level, index: node.index, hash: node.hash) }
             indices.append(size)
             size += 1
+            // Spec §10.2: every entry but an enrolment is followed by its own checkpoint, also the
+            // `opened` that shares a transaction with the first enrolment.
+            if entry.kind != .enrolled, indices.count < entries.count {
+                try signCheckpoint(trialID: trialID, size: size, in: tx)
+            }
         }
+        return (indices, try signCheckpoint(trialID: trialID, size: size, in: tx))
+    }
+
+    @discardableResult
+    private func signCheckpoint(trialID: String, size: Int, in tx: any TrialTransaction) throws -> Checkpoint {
         let root = try Merkle.root(size: size) { try tx.merkleNode(trialID: trialID, level: $0, index: $1) }
         let checkpoint = try Checkpoint.sign(origin: origin(trialID), size: size, rootHash: root, key: key)
         try tx.saveCheckpoint(trialID: trialID, checkpoint)
-        return (indices, checkpoint)
+        return checkpoint
     }
 
     public static func inclusionProof(trialID: String, index: Int, size: Int, in r: any TrialReader) throws -> [Merkle.Hash] {
