@@ -226,3 +226,57 @@ func utrechtRequest(_ n: Int, consent: Bool = true, covariates: [String: String]
         for e in after where e.number <= 6 { #expect(e.arm == before[e.number] && e.sequence == 1) }
     }
 }
+
+@Suite struct ClusterIdentityTests {
+    static let covariates = ["age": "35", "gender": "male", "months_on_benefit": "12", "household_type": "single",
+                             "on_bijstand": "true", "fully_exempt": "false"]
+
+    func enrol(_ t: TestRegistry, _ n: Int, cluster: String) async throws -> EnrolmentResult {
+        try await t.registry.enrol(as: .localOperator, trialID: Fixtures.cluster, EnrolmentRequest(
+            bsn: Fixtures.bsn(n), municipality: "GM0014", covariates: Self.covariates, consent: true, cluster: cluster))
+    }
+
+    @Test("cluster ids are trimmed and put in NFC before allocation, so spellings of one team share its arm and its logged id")
+    func canonicalClusterIDs() async throws {
+        let t = try await TestRegistry(registerProtocols: [Fixtures.cluster])
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.cluster, .lock)
+        let first = try await enrol(t, 1, cluster: "km-b")
+        let spaced = try await enrol(t, 2, cluster: "  km-b \t")
+        let nfd = try await enrol(t, 3, cluster: "team Jose\u{0301}")
+        let nfc = try await enrol(t, 4, cluster: "team Jos\u{00E9}")
+        #expect(spaced.arm == first.arm && nfc.arm == nfd.arm)
+        let logged = try await t.store.read { try $0.logEntries(trialID: Fixtures.cluster, from: 0, to: $0.logSize(trialID: Fixtures.cluster)) }
+            .map(\.entry).filter { $0.contains("\"kind\":\"enrolled\"") }
+        #expect(logged.count == 4)
+        #expect(logged[1].contains("\"cluster\":\"km-b\""), "the trimmed id is logged: \(logged[1])")
+        // Both spellings are logged precomposed, byte for byte the same id.
+        #expect(logged[2].contains("\"cluster\":\"team Jos\u{00E9}\"") && !logged[2].unicodeScalars.contains("\u{0301}"))
+        #expect(logged[3].contains("\"cluster\":\"team Jos\u{00E9}\""))
+    }
+
+    @Test("after an amendment drops an arm, a new member of a cluster in that arm is refused with nothing stored; other clusters go on")
+    func droppedArmClusters() async throws {
+        let t = try await TestRegistry(registerProtocols: [Fixtures.cluster])
+        _ = try await t.registry.transition(as: Fixtures.pm, trialID: Fixtures.cluster, .lock)
+        var armOf: [String: String] = [:]
+        for (n, cluster) in ["km-a", "km-b", "km-c", "km-d"].enumerated() {
+            armOf[cluster] = try await enrol(t, n + 1, cluster: cluster).arm
+        }
+        let inVast = try #require(armOf.first { $0.value == "vast" }?.key)
+        let inRoterend = try #require(armOf.first { $0.value == "roterend" }?.key)
+        // The amendment replaces the arm 'vast' by 'vast-intensief'.
+        let amended = Fixtures.protocolText(Fixtures.cluster).replacingOccurrences(of: "  - id: vast\n", with: "  - id: vast-intensief\n")
+        _ = try await t.registry.amend(as: Fixtures.pm, trialID: Fixtures.cluster, protocolText: amended, reason: "arm vast replaced")
+        let logBefore = try await t.store.read { try $0.logSize(trialID: Fixtures.cluster) }
+
+        await #expect { _ = try await enrol(t, 10, cluster: " \(inVast)") } throws: {
+            let e = $0 as? ProefError
+            return e?.kind == .conflict && e?.field == "cluster" && e?.message.contains("dropped") == true
+        }
+        #expect(try await t.store.read { try $0.logSize(trialID: Fixtures.cluster) } == logBefore)
+        #expect(try await t.store.read { try $0.enrolmentCount(trialID: Fixtures.cluster) } == 4)
+        #expect(try await enrol(t, 11, cluster: inRoterend).arm == "roterend")
+        let fresh = try await enrol(t, 12, cluster: "km-new").arm
+        #expect(["roterend", "vast-intensief"].contains(fresh))
+    }
+}

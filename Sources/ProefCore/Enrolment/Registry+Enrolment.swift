@@ -65,7 +65,9 @@ extension Registry {
             let engine = AllocationEngine(trialID: trialID, protocol: proto, seed: try keys.openSeed(sealed, trialID: trialID))
             let allocation = engine.allocate(input, state: &state)
             guard proto.arms.contains(where: { $0.id == allocation.arm }) else {
-                throw ProefError(.conflict, field: "cluster", "cluster '\(input.cluster ?? "")' was allocated to arm '\(allocation.arm)', which the current protocol no longer has")
+                // Spec §6: an arm is dropped so that nobody new starts in it, and a cluster is
+                // never split; so its later members are not enrolled, and nothing is drawn or logged.
+                throw ProefError(.conflict, field: "cluster", "cluster '\(input.cluster ?? "")' was allocated to arm '\(allocation.arm)', which an amendment has dropped; new members of this cluster are not enrolled")
             }
             try tx.saveAllocationState(trialID: trialID, try keys.sealState(state, trialID: trialID))
 
@@ -117,7 +119,7 @@ extension Registry {
             factors[name] = name == "municipality" ? municipality : covariates[name]
         }
         var clusterID: String?
-        let cluster = cluster.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        let cluster = cluster.map(Self.canonicalClusterID).flatMap { $0.isEmpty ? nil : $0 }
         if p.design.type == .cluster {
             switch p.design.clusterUnit {
             case .municipality?: clusterID = municipality
@@ -130,6 +132,13 @@ extension Registry {
             throw ProefError.invalid("cluster", "this trial is not randomised by cluster")
         }
         return AllocationInput(municipality: municipality, factors: factors, cluster: clusterID)
+    }
+
+    /// Spec §3.2: a cluster id is trimmed of white space and put in Unicode NFC before it is
+    /// allocated or logged, so " km-b " is km-b and a name typed with a combining accent is the
+    /// same team as one typed precomposed, in the log's bytes as in the dictionaries.
+    public static func canonicalClusterID(_ id: String) -> String {
+        id.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
     }
 
     static func result(_ e: Enrolment, alreadyEnrolled: Bool, trial: Trial, log: TransparencyLog, tx: any TrialReader) throws -> EnrolmentResult {
