@@ -15,8 +15,11 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Work against a running service instead of the local database (env PROEF_SERVER).", valueName: "url"))
     var server: String?
 
-    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (env PROEF_TOKEN).", valueName: "token"))
+    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (env PROEF_TOKEN); - reads it from standard input. A token here is visible to other users of the machine: prefer PROEF_TOKEN or --token-file.", valueName: "token|-"))
     var token: String?
+
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("File holding the bearer token for --server (env PROEF_TOKEN_FILE).", valueName: "path"))
+    var tokenFile: String?
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     public var json = false
@@ -31,7 +34,20 @@ public struct GlobalOptions: ParsableArguments {
     public var databaseLocation: StoreLocation { get throws { try StoreLocation(namedDatabase ?? "proef.sqlite") } }
     public var keyFilePath: String { namedKeyFile ?? "proef.key" }
     var serverURL: String? { server ?? environment["PROEF_SERVER"] }
-    var bearerToken: String? { token ?? environment["PROEF_TOKEN"] }
+    /// The token from --token (warned about, or - for standard input), the environment, or a token file.
+    var bearerToken: String? {
+        get throws {
+            if let token { return try SecretInput.option(token, name: "token", what: "the bearer token", prompt: "Token: ") }
+            if let value = environment["PROEF_TOKEN"], !value.isEmpty { return value }
+            guard let path = tokenFile ?? environment["PROEF_TOKEN_FILE"] else { return nil }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ProefError.invalid("token-file", "cannot read the token file '\(path)'")
+            }
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { throw ProefError.invalid("token-file", "the token file '\(path)' is empty") }
+            return value
+        }
+    }
 
     /// The remote client when a server is named, else the local database (which must exist).
     func client() async throws -> any ProefClient {
@@ -39,7 +55,7 @@ public struct GlobalOptions: ParsableArguments {
             guard let url = URL(string: serverURL), url.scheme == "http" || url.scheme == "https" else {
                 throw ValidationError("--server: '\(serverURL)' is not an http(s) URL")
             }
-            guard let bearerToken else { throw ValidationError("--server needs --token (or PROEF_TOKEN)") }
+            guard let bearerToken = try bearerToken else { throw ValidationError("--server needs a token: PROEF_TOKEN, --token-file PATH or --token -") }
             return RemoteClient(baseURL: url, token: bearerToken)
         }
         return LocalClient(registry: try await registry())

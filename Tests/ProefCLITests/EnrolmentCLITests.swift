@@ -12,6 +12,26 @@ import Testing
 @Suite struct EnrolmentCLITests {
     func covariateArgs(_ c: [String: String]) -> [String] { c.sorted { $0.key < $1.key }.flatMap { ["--covariate", "\($0.key)=\($0.value)"] } }
 
+    @Test("a BSN given as - is read from standard input without a warning; one on argv works and is warned about; none is refused")
+    func bsnOffTheCommandLine() async throws {
+        let cli = try CLI()
+        _ = try await cli.initialise()
+        #expect(try await cli.runAsync("trial", "register", Fixtures.protocolsFolder.appendingPathComponent("utrecht-weten-wat-werkt.yaml").path).status == 0)
+        #expect(try await cli.runAsync("trial", "lock", Fixtures.utrecht).status == 0)
+        let args = ["enrol", Fixtures.utrecht, "--municipality", "GM0344", "--consent"] + covariateArgs(Fixtures.utrechtClient())
+        let piped = try await cli.runAsync(args + ["--bsn", "-"], input: Fixtures.bsn(1) + "\n")
+        #expect(piped.status == 0 && piped.stdout.contains("enrolled as #1") && !piped.stderr.contains("warning"), "\(piped.stderr)")
+        let again = try await cli.runAsync(args + ["--bsn", "-"], input: " \(Fixtures.bsn(1))\n")
+        #expect(again.stdout.contains("already enrolled as #1"), "\(again.stdout)\(again.stderr)")
+        let onArgv = try await cli.runAsync(args + ["--bsn", Fixtures.bsn(2)])
+        #expect(onArgv.status == 0 && onArgv.stderr.contains("warning: --bsn on the command line is visible to other users of this machine"))
+        let empty = try await cli.runAsync(args + ["--bsn", "-"], input: "")
+        #expect(empty.status == 2 && empty.stderr.contains("bsn: give the client's BSN on standard input"), "\(empty.stderr)")
+        let outcome = try await cli.runAsync(["outcome", "record", Fixtures.utrecht, "--bsn", "-", "--outcome", "paid_work", "--wave", "6", "--value", "1",
+                                              "--measured-on", "\(CalendarDate(Date()))", "--accept-outside-window"], input: Fixtures.bsn(2) + "\n")
+        #expect(outcome.status == 0 && outcome.stdout.contains("#2 paid_work"), "\(outcome.stdout)\(outcome.stderr)")
+    }
+
     @Test("enrol, export the audit bundle, verify it, catch a tampered copy, and check a receipt")
     func tour() async throws {
         let cli = try CLI()
@@ -94,12 +114,21 @@ import Testing
         let app = try buildApplication(ServerConfiguration(port: 0), registry: Registry(store: SQLiteRegistryStore(db), keyring: keys), logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let server = "http://127.0.0.1:\(try #require(client.port))"
-            for n in 1...4 {
-                let r = try await cli.runAsync(["enrol", Fixtures.utrecht, "--bsn", Fixtures.bsn(n), "--consent", "--server", server, "--token", token, "--json",
-                                                "--receipt", "receipt-\(n).json"] + covariateArgs(Fixtures.utrechtClient()))
+            // The token four ways: a file, the environment, standard input, and (warned) argv.
+            let tokenFile = try cli.write("km.token", token + "\n")
+            let ways: [(args: [String], env: [String: String], input: String?)] = [
+                (["--token-file", tokenFile], [:], nil), ([], ["PROEF_TOKEN": token], nil), (["--token", "-"], [:], token + "\n"), (["--token", token], [:], nil),
+            ]
+            for (n, way) in zip(1...4, ways) {
+                let r = try await cli.runAsync(["enrol", Fixtures.utrecht, "--bsn", Fixtures.bsn(n), "--consent", "--server", server, "--json",
+                                                "--receipt", "receipt-\(n).json"] + way.args + covariateArgs(Fixtures.utrechtClient()),
+                                               environment: way.env, input: way.input)
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(try JSONDecoder.apiDecoder.decode(EnrolmentResult.self, from: Data(r.stdout.utf8)).enrolment == n)
+                #expect(r.stderr.contains("warning: --token on the command line is visible") == (n == 4), "\(r.stderr)")
             }
+            let missing = try await cli.runAsync(["trial", "list", "--server", server, "--token-file", cli.folder.appendingPathComponent("none.token").path])
+            #expect(missing.status == 2 && missing.stderr.contains("token-file: cannot read the token file"), "\(missing.stderr)")
             let export = try await cli.runAsync(["audit", "export", Fixtures.utrecht, "--out", "remote-bundle", "--server", server, "--token", "unused"])
             #expect(export.status == 0, "\(export.stderr)")
             let verified = try await cli.runAsync(["verify", "remote-bundle", "--receipt", "receipt-1.json", "receipt-4.json"])

@@ -9,7 +9,8 @@ struct EnrolCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument var trial: String
-    @Option(help: "The client's BSN (checked with the elfproef; never stored).") var bsn: String
+    @Option(help: ArgumentHelp("The client's BSN (checked with the elfproef; never stored). Give - to type it without echo or pipe it in; a number here is visible to other users of the machine.", valueName: "bsn|-"))
+    var bsn: String
     @Option(help: "The enrolling municipality (CBS code); a klantmanager's own by default.") var municipality: String?
     @Option(name: .customLong("covariate"), help: ArgumentHelp("A baseline covariate, name=value; repeat for each.", valueName: "name=value"))
     var covariates: [String] = []
@@ -27,6 +28,7 @@ struct EnrolCommand: AsyncParsableCommand {
             let parts = c.split(separator: "=", maxSplits: 1)
             values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        let bsn = try SecretInput.option(bsn, name: "bsn", what: "the client's BSN", prompt: "BSN of the client: ")
         let result = try await global.client().enrol(trialID: trial, EnrolmentRequest(bsn: bsn, municipality: municipality, covariates: values,
                                                                                      consent: consent, cluster: cluster))
         if let receipt {

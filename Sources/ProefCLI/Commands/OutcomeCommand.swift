@@ -13,7 +13,8 @@ struct OutcomeCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var trial: String
         @Option(help: "The client's enrolment number.") var enrolment: Int?
-        @Option(help: "The client's BSN (instead of --enrolment).") var bsn: String?
+        @Option(help: ArgumentHelp("The client's BSN (instead of --enrolment); give - to type it without echo or pipe it in.", valueName: "bsn|-"))
+        var bsn: String?
         @Option(help: "Outcome id from the protocol.") var outcome: String
         @Option(help: "Wave: months after enrolment.") var wave: Int
         @Option(help: "1/0 (yes/no) for binary outcomes, a number, or event/censored.") var value: String = ""
@@ -29,7 +30,8 @@ struct OutcomeCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let client: ClientReference = enrolment.map { .enrolment($0) } ?? .bsn(bsn ?? "")
+            let client: ClientReference = try enrolment.map { .enrolment($0) }
+                ?? .bsn(SecretInput.option(bsn ?? "", name: "bsn", what: "the client's BSN", prompt: "BSN of the client: "))
             let r = try await global.client().recordOutcome(trialID: trial, OutcomeInput(
                 client: client, outcome: outcome, wave: wave, value: value, measuredOn: measuredOn, source: source,
                 acceptOutsideWindow: acceptOutsideWindow, reason: reason, retract: retract))

@@ -28,7 +28,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's id.") var id: String
 
         func run() async throws {
-            let password = try PasswordInput.read(prompt: "Password for \(id) (at least \(Registry.minimumPasswordLength) characters): ")
+            let password = try SecretInput.read(prompt: "Password for \(id) (at least \(Registry.minimumPasswordLength) characters): ", field: "password", what: "the password")
             try await global.client().setPassword(user: id, password: password)
             try Printer(json: global.json).emit(["user": id]) { "password of \(id) set; \(id) can now sign in to the web pages" }
         }
