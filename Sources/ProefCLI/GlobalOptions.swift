@@ -38,7 +38,8 @@ public struct GlobalOptions: ParsableArguments {
     var bearerToken: String? {
         get throws {
             if let token { return try SecretInput.option(token, name: "token", what: "the bearer token", prompt: "Token: ") }
-            if let value = environment["PROEF_TOKEN"], !value.isEmpty { return value }
+            // A flag beats the environment: a token file named on the command line is meant.
+            if tokenFile == nil, let value = environment["PROEF_TOKEN"], !value.isEmpty { return value }
             guard let path = tokenFile ?? environment["PROEF_TOKEN_FILE"] else { return nil }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ProefError.invalid("token-file", "cannot read the token file '\(path)'")
