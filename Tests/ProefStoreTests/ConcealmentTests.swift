@@ -22,8 +22,12 @@ import Testing
         let clients = 96
         var hits = 0
         var informed = 0
+        var lengths: Set<Int> = []
         for n in 1...clients {
             let (guess, fromState) = try Self.attackerGuess(copying: path, into: folder, arms: arms)
+            // The length of the sealed box would tell the length of the plain state, and with it the size of the block.
+            let stored = try await t.store.read { try $0.allocationState(trialID: Fixtures.utrecht) }
+            if case let .sealed(box)? = stored { lengths.insert(box.ciphertext.count) }
             if fromState { informed += 1 }
             // Every client in one stratum, so the attacker need not guess which stream is theirs.
             let result = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht,
@@ -32,6 +36,7 @@ import Testing
         }
         // Blocks of 4 and 8 over the arms: guessing one arm throughout hits exactly its share of
         // every finished block, so chance is 1/arms and anything near it is no information.
+        #expect(lengths.count == 1, "the sealed state took \(lengths.count) different lengths: \(lengths.sorted())")
         let chance = Double(clients) / Double(arms.count)
         #expect(informed == 0, "the attacker read an allocation state from the file before \(informed) of \(clients) enrolments")
         #expect(Double(hits) <= chance + 3 * (chance * (1 - 1 / Double(arms.count))).squareRoot(),

@@ -40,9 +40,15 @@ public struct Keyring: Sendable {
 
     /// The allocation state is sealed like the seed, under its own associated data, so a sealed
     /// state cannot be passed off as a seed or moved to another trial.
+    /// The plain text is padded with spaces to a multiple of 4 KiB: a ciphertext is as long as
+    /// its plain text, and the length of a block's list of arms would tell the block's size.
     public func sealState(_ state: AllocationState, trialID: String) throws -> AESGCM.Sealed {
-        try AESGCM.seal(Array(CanonicalJSON.encode(state).utf8), key: sealKey, associatedData: Self.stateLabel(trialID))
+        var text = Array(try CanonicalJSON.encode(state).utf8)
+        text += [UInt8](repeating: 0x20, count: (Self.statePadding - text.count % Self.statePadding) % Self.statePadding)
+        return try AESGCM.seal(text, key: sealKey, associatedData: Self.stateLabel(trialID))
     }
+
+    static let statePadding = 4096
 
     public func openState(_ stored: StoredAllocationState, trialID: String) throws -> AllocationState {
         switch stored {
