@@ -52,6 +52,7 @@ extension Endpoint {
     /// Prometheus' text format, with a bearer token like the API.
     public static let metrics = Endpoint("GET", "/metrics", .policy(.readMetrics))
     public static let openAPI = Endpoint("GET", "/openapi.yaml", .anyone)
+    public static let openAPIJSON = Endpoint("GET", "/openapi.json", .anyone)
 
     public static let logKey = Endpoint("GET", "/v1/public/log-key", .anyone)
     public static let latestCheckpoint = Endpoint("GET", "/v1/public/trials/{id}/checkpoint", .anyone)
@@ -99,7 +100,7 @@ extension Endpoint {
 
     /// Every operation the service offers.
     public static let all: [Endpoint] = [
-        health, ready, metrics, openAPI, logKey, latestCheckpoint, checkpoint, logEntries, inclusionProof, consistencyProof, publicProtocol,
+        health, ready, metrics, openAPI, openAPIJSON, logKey, latestCheckpoint, checkpoint, logEntries, inclusionProof, consistencyProof, publicProtocol,
         municipalities, addMunicipality, users, addUser, setPassword, tokens, createToken, revokeToken, accessLog,
         trials, registerTrial, validateProtocol, trial, lock, open, close, amend, versions, version, grant,
         enrol, enrolments, invalidate, received,

@@ -75,6 +75,7 @@ public func buildRouter(registry: Registry, extensions: [any RouteInstaller] = [
         return Response.text(metrics.text(trials: trials), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     router.on(.openAPI, below: "/") { _, _ in Response.text(OpenAPIDocument.text, contentType: "application/yaml") }
+    router.on(.openAPIJSON, below: "/") { _, _ in Response.text(OpenAPIDocument.json, contentType: "application/json") }
     AuditController(registry: registry).addRoutes(to: router.group("v1/public"))
     let v1 = router.group("v1").add(middleware: AuthMiddleware(registry: registry))
     MunicipalityController(registry: registry).addRoutes(to: v1)

@@ -146,7 +146,7 @@ let endpointSamples: [EndpointSample] = [
     func publicEndpoints() async throws {
         let service = try await Self.service()
         let uris = [
-            Endpoint.health: "/health", .ready: "/health/ready", .openAPI: "/openapi.yaml", .logKey: "/v1/public/log-key",
+            Endpoint.health: "/health", .ready: "/health/ready", .openAPI: "/openapi.yaml", .openAPIJSON: "/openapi.json", .logKey: "/v1/public/log-key",
             .latestCheckpoint: "/v1/public/trials/\(u)/checkpoint", .checkpoint: "/v1/public/trials/\(u)/checkpoints/1",
             .logEntries: "/v1/public/trials/\(u)/entries", .inclusionProof: "/v1/public/trials/\(u)/proofs/inclusion?index=0",
             .consistencyProof: "/v1/public/trials/\(u)/proofs/consistency?first=1", .publicProtocol: "/v1/public/trials/\(u)/protocols/1",

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ProefServer
@@ -71,5 +72,31 @@ import Yams
         #expect(problems(#"{"code": "GM0344"}"#).first?.contains("name: is required") == true)
         #expect(problems(#"{"code": 344, "name": "Utrecht"}"#).first?.contains("is not of type string") == true)
         #expect(problems(good, status: 299).first?.contains("status 299 is not documented") == true)
+    }
+}
+
+@Suite struct OpenAPIPublicationTests {
+    @Test("the document is served as YAML and as JSON with the same content, and every API answer carries API-Version with info.version")
+    func jsonAndVersionHeader() async throws {
+        let service = try await TestService(registerProtocols: [])
+        let yaml = try #require(try Yams.load(yaml: OpenAPIDocument.text, Resolver.default.removing(.timestamp)) as? [String: Any])
+        let version = try #require((yaml["info"] as? [String: Any])?["version"] as? String)
+        #expect(version.split(separator: ".").count == 3 && version.split(separator: ".").allSatisfy { Int($0) != nil })
+        try await service.run { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { r in
+                #expect(r.status == .ok && r.headers[.contentType] == "application/json")
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                let expected = try #require(try Yams.load(yaml: OpenAPIDocument.text, Resolver.default.removing(.timestamp)) as? [String: Any])
+                #expect(NSDictionary(dictionary: json).isEqual(to: expected), "the JSON document differs from the YAML one")
+                #expect(r.headers[HTTPField.Name("API-Version")!] == version)
+            }
+            // A success, a refusal and a problem alike.
+            for (uri, status) in [("/health", HTTPResponse.Status.ok), ("/v1/trials", .unauthorized), ("/v1/public/trials/none/checkpoint", .notFound)] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == status, "\(uri)")
+                    #expect(r.headers[HTTPField.Name("API-Version")!] == version, "\(uri) has no API-Version")
+                }
+            }
+        }
     }
 }

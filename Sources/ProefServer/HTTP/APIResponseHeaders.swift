@@ -4,8 +4,9 @@ import ProefAPI
 
 /// What every answer of the API carries, whatever produced it: `no-store`, since answers hold
 /// enrolments, token secrets and exports that no browser or proxy should keep, and `nosniff`,
-/// so that a CSV or a problem is never run as something else. Outermost, so that problems and
-/// 405s get them too.
+/// so that a CSV or a problem is never run as something else; and `API-Version`, the full
+/// semantic version of the API (API Design Rules /core/version-header). Outermost, so that
+/// problems and 405s get them too.
 struct APIResponseHeaders: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -14,6 +15,7 @@ struct APIResponseHeaders: RouterMiddleware {
         guard MethodCheck.isAPI(request.uri.path) else { return response }
         response.headers[.cacheControl] = "no-store"
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("API-Version")!] = OpenAPIDocument.version
         return response
     }
 }
@@ -34,7 +36,7 @@ struct MethodCheck: RouterMiddleware {
     }
 
     static func isAPI(_ path: String) -> Bool {
-        path.hasPrefix("/v1/") || path == "/health" || path == "/health/ready" || path == "/metrics" || path == "/openapi.yaml"
+        path.hasPrefix("/v1/") || path == "/health" || path == "/health/ready" || path == "/metrics" || path == "/openapi.yaml" || path == "/openapi.json"
     }
 
     /// The methods of every endpoint whose path template the concrete path fills.
