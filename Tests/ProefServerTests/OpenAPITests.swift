@@ -76,6 +76,29 @@ import Yams
 }
 
 @Suite struct OpenAPIPublicationTests {
+    @Test("every 2xx and 3xx response the document describes declares the API-Version header")
+    func versionHeaderDeclared() throws {
+        let doc = try #require(try Yams.load(yaml: OpenAPIDocument.text) as? [String: Any])
+        let paths = try #require(doc["paths"] as? [String: [String: Any]])
+        var missing: [String] = []
+        var seen = 0
+        for (path, item) in paths {
+            for (method, op) in item where OpenAPITests.methods.contains(method) {
+                let responses = ((op as? [String: Any])?["responses"] as? [String: Any]) ?? [:]
+                for (status, response) in responses where status.hasPrefix("2") || status.hasPrefix("3") {
+                    seen += 1
+                    let headers = ((response as? [String: Any])?["headers"] as? [String: Any]) ?? [:]
+                    if (headers["API-Version"] as? [String: Any])?["$ref"] as? String != "#/components/headers/APIVersion" {
+                        missing.append("\(method.uppercased()) \(path) \(status)")
+                    }
+                }
+            }
+        }
+        #expect(seen > 40)
+        #expect(missing.isEmpty, "no API-Version declared on \(missing.sorted())")
+        #expect(((doc["components"] as? [String: Any])?["headers"] as? [String: Any])?["APIVersion"] != nil)
+    }
+
     @Test("the document is served as YAML and as JSON with the same content, and every API answer carries API-Version with info.version")
     func jsonAndVersionHeader() async throws {
         let service = try await TestService(registerProtocols: [])
