@@ -48,7 +48,7 @@ import Testing
             #expect(bytes.range(of: Data("\"streams\"".utf8)) == nil, "\(file) holds the plain allocation state")
         }
 
-        // The same attacker against the state as store version 1 kept it, in plain JSON (what the
+        // The same attacker against the state as an earlier Proef kept it, in plain JSON (what the
         // audit read): it then names the arm of every client but the first of each block.
         var leakedHits = 0
         var leaked = 0
@@ -72,7 +72,7 @@ import Testing
             _ = try await t.registry.enrol(as: Fixtures.kmUtrecht, trialID: Fixtures.utrecht,
                                            EnrolmentRequest(bsn: Fixtures.bsn(n), municipality: nil, covariates: Fixtures.utrechtClient(), consent: true))
         }
-        // Write the state back in the clear, as store version 1 kept it.
+        // Write the state back in the clear, as an earlier Proef kept it.
         let stored = try await t.store.read { try $0.allocationState(trialID: Fixtures.utrecht) }
         let state = try Fixtures.keyring.openState(try #require(stored), trialID: Fixtures.utrecht)
         let plain = try CanonicalJSON.encode(state)

@@ -137,7 +137,7 @@ extension Registry {
     /// Spec §3.2: a cluster id is trimmed of white space and put in Unicode NFC before it is
     /// allocated or logged, so " km-b " is km-b and a name typed with a combining accent is the
     /// same team as one typed precomposed, in the log's bytes as in the dictionaries.
-    public static func canonicalClusterID(_ id: String) -> String {
+    static func canonicalClusterID(_ id: String) -> String {
         id.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
     }
 

@@ -1,5 +1,5 @@
 extension Registry {
-    /// Seals every allocation state a database from before store version 2 holds in plain JSON.
+    /// Seals every allocation state a database written by an earlier Proef holds in plain JSON.
     /// Run when a local registry opens, so an upgraded database conceals the next arms at once
     /// rather than from each trial's next enrolment on. Returns the trials it sealed.
     @discardableResult
